@@ -1,0 +1,59 @@
+#pragma once
+#include "Plugin.h"
+#include "Types.h"
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace steadyproxy {
+
+/// How one key is served to clients.
+struct EndpointSpec
+{
+    std::int64_t keyId = 0;
+    std::string name;          ///< "proxyN": also the username on the shared gateway port
+    std::uint16_t port = 0;    ///< its own port (HTTP and SOCKS5 on the same port)
+    std::string username;      ///< endpoint credentials, plaintext
+    std::string password;
+    std::vector<std::string> allowCidrs; ///< empty = any client address
+    bool active = true;        ///< false: connections are refused with a clear reason
+};
+
+/// Live figures of one endpoint.
+struct EndpointStats
+{
+    std::int64_t keyId = 0;
+    std::uint64_t activeConnections = 0;
+    std::uint64_t totalConnections = 0;
+    std::uint64_t bytesIn = 0;   ///< client -> upstream
+    std::uint64_t bytesOut = 0;  ///< upstream -> client
+    std::uint64_t errors = 0;
+    bool listening = false;
+};
+
+/// Serves endpoints as HTTP/HTTPS(CONNECT)/SOCKS5 proxies over their current upstream.
+/// Thread-safe; calls return once the change is in force (a new port is bound, a new
+/// upstream is used by the next connection).
+///
+/// An endpoint whose upstream is null answers every request with 502 / SOCKS5 failure
+/// ("no upstream yet"): traffic never leaves directly unless the upstream's kind is Direct.
+/// Connection failures to an upstream are published on the event bus as
+/// "upstream.failure" with data {"reason": ...}.
+class SP_API ForwardProxy : public Plugin
+{
+public:
+    /// Adds or updates an endpoint (binding its port if new or changed). Throws Error if
+    /// the port cannot be bound, naming the port and why.
+    virtual void upsertEndpoint(const EndpointSpec& spec, std::shared_ptr<const Upstream> upstream) = 0;
+    /// Swaps the upstream for new connections and for the next request on keep-alive
+    /// connections; open tunnels keep the upstream they started with.
+    virtual void setUpstream(std::int64_t keyId, std::shared_ptr<const Upstream> upstream) = 0;
+    /// Stops listening and closes the endpoint's connections.
+    virtual void removeEndpoint(std::int64_t keyId) = 0;
+    /// Re-binds the endpoint's listener without losing the port.
+    virtual void restartEndpoint(std::int64_t keyId) = 0;
+    virtual std::vector<EndpointStats> stats() const = 0;
+};
+
+} // namespace steadyproxy
