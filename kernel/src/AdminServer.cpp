@@ -1,93 +1,64 @@
 #include <steadyproxy/kernel/AdminServer.h>
 #include <steadyproxy/kernel/Kernel.h>
+#include <steadyproxy/kernel/api/Routes.h>
+#include <Poco/File.h>
 #include <Poco/JSON/Object.h>
-#include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/Net/NetException.h>
 #include <Poco/Net/ServerSocket.h>
-#include <sstream>
+#include <Poco/Path.h>
+
+#include "AdminHandlers.h"
 
 namespace steadyproxy::kernel {
 
 namespace {
 
-void sendJson(Poco::Net::HTTPServerResponse& response, Poco::Net::HTTPResponse::HTTPStatus status,
-              const Poco::JSON::Object& body)
-{
-    std::ostringstream out;
-    body.stringify(out);
-    response.setStatus(status);
-    response.setContentType("application/json; charset=utf-8");
-    response.set("Cache-Control", "no-store");
-    response.set("X-Content-Type-Options", "nosniff");
-    response.sendBuffer(out.str().data(), out.str().size());
-}
-
-class HealthHandler : public Poco::Net::HTTPRequestHandler
-{
-public:
-    HealthHandler(Kernel& kernel, bool readiness): _kernel(kernel), _readiness(readiness) {}
-    void handleRequest(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse& response) override
-    {
-        Poco::JSON::Object body;
-        bool ok = true;
-        if (_readiness)
-        {
-            Poco::JSON::Object plugins;
-            for (const auto& p : _kernel.plugins().plugins())
-            {
-                plugins.set(p.id, p.started ? "started" : "stopped");
-                ok = ok && p.started;
-            }
-            body.set("plugins", plugins);
-        }
-        body.set("status", ok ? "ok" : "unavailable");
-        sendJson(response, ok ? Poco::Net::HTTPResponse::HTTP_OK : Poco::Net::HTTPResponse::HTTP_SERVICE_UNAVAILABLE, body);
-    }
-private:
-    Kernel& _kernel;
-    bool _readiness;
-};
-
-class NotFoundHandler : public Poco::Net::HTTPRequestHandler
-{
-public:
-    void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override
-    {
-        Poco::JSON::Object error;
-        error.set("code", "not_found");
-        error.set("message", "no such resource: " + request.getURI());
-        Poco::JSON::Object body;
-        body.set("error", error);
-        sendJson(response, Poco::Net::HTTPResponse::HTTP_NOT_FOUND, body);
-    }
-};
-
 class Factory : public Poco::Net::HTTPRequestHandlerFactory
 {
 public:
-    explicit Factory(Kernel& kernel): _kernel(kernel) {}
+    explicit Factory(AdminServer& server): _server(server) {}
     Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override
     {
         std::string path = request.getURI().substr(0, request.getURI().find('?'));
-        if (path == "/health/live") return new HealthHandler(_kernel, false);
-        if (path == "/health/ready" || path == "/health") return new HealthHandler(_kernel, true);
-        return new NotFoundHandler;
+        if (path == "/health/live" || path == "/health/ready" || path == "/health") return newHealthHandler(_server, path);
+        if (path == "/api/events") return newEventStreamHandler(_server);
+        if (path == "/api" || path.rfind("/api/", 0) == 0) return newApiHandler(_server);
+        return newStaticHandler(_server);
     }
 private:
-    Kernel& _kernel;
+    AdminServer& _server;
 };
+
+std::string findWwwDir(const std::string& configured)
+{
+    if (!configured.empty()) return configured;
+    for (const char* dir : {STEADYPROXY_SOURCE_WWW_DIR, STEADYPROXY_INSTALLED_WWW_DIR})
+        if (Poco::File(std::string(dir) + "/index.html").exists()) return dir;
+    return "";
+}
 
 } // namespace
 
-AdminServer::AdminServer(Kernel& kernel): _kernel(kernel) {}
+AdminServer::AdminServer(Kernel& kernel): _kernel(kernel)
+{
+    const auto& o = kernel.options();
+    _sessions = std::make_unique<api::SessionManager>(kernel.storage(), kernel.auth(), kernel.clock(),
+                                                      o.sessionIdleMinutes * 60000LL, o.sessionAbsoluteHours * 3600000LL);
+    _wwwDir = findWwwDir(o.wwwDir);
+}
 
 AdminServer::~AdminServer() { stop(); }
 
+
 void AdminServer::start()
 {
+    _services = std::make_unique<api::ApiServices>(api::ApiServices{_kernel, *_sessions});
+    api::addAuthRoutes(_router, *_services);
+    api::addProxyRoutes(_router, *_services);
+    api::addAdminRoutes(_router, *_services);
+    api::addImportRoutes(_router, *_services);
+    api::addOpenApiRoute(_router);
+
     const auto& o = _kernel.options();
     Poco::Net::SocketAddress address(o.adminHost, o.adminPort);
     Poco::Net::ServerSocket socket;
@@ -102,17 +73,21 @@ void AdminServer::start()
                     " (set admin.port or STEADYPROXY_ADMIN_PORT)");
     }
     auto* params = new Poco::Net::HTTPServerParams;
-    params->setMaxThreads(16);
-    params->setMaxQueued(128);
+    params->setMaxThreads(32);
+    params->setMaxQueued(256);
     params->setKeepAlive(true);
-    _server = std::make_unique<Poco::Net::HTTPServer>(new Factory(_kernel), socket, params);
+    params->setTimeout(Poco::Timespan(30, 0));
+    _server = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), socket, params);
     _server->start();
+    if (_wwwDir.empty())
+        Poco::Logger::get("kernel.admin").warning("the web pages are not built (www/dist): run `npm ci && npm run build` in www/");
 }
 
 void AdminServer::stop()
 {
     if (_server)
     {
+        _stopping = true;
         _server->stopAll(true);
         _server.reset();
     }

@@ -14,6 +14,10 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <steadyproxy/kernel/DataJsonImport.h>
+#include <Poco/JSON/Parser.h>
+#include <fstream>
+
 #include "EmbeddedConfig.h"
 
 namespace steadyproxy::kernel {
@@ -27,9 +31,11 @@ Usage: steadyproxy [--config FILE] <command> [arguments]
 Commands:
   serve             run the server (admin API, endpoints, rotation, health checks)
   config validate   check the configuration; exit 1 naming file, line and key
+  config options    list every configuration key with its default and environment variable
   plugins           list the configured plugins (id, kind, version, file)
   user add|passwd|list   manage admin accounts
   key add|list|rm   manage provider keys and their endpoints
+  import FILE       import the earlier KiotProxy Manager's data.json
   version           print the version
 
 Options:
@@ -51,14 +57,20 @@ const std::map<std::string, CommandHelp>& helps()
                                         "rotates upstreams, checks health and answers the admin API. With no user in the\n"
                                         "store it creates the first admin from ADMIN_USERNAME/ADMIN_PASSWORD, or with a\n"
                                         "random password printed once."}},
-        {"config", {"steadyproxy config validate", "Checks the configuration (YAML syntax, unknown keys, types, ranges, plugins) and\n"
-                                                   "prints every problem as file:line: key: message. Exit 0 when valid, 1 otherwise."}},
+        {"config", {"steadyproxy config validate\n       steadyproxy config options",
+                    "validate: checks the configuration (YAML syntax, unknown keys, types, ranges, plugins) and\n"
+                    "prints every problem as file:line: key: message. Exit 0 when valid, 1 otherwise.\n"
+                    "options: prints every key the kernel and the configured plugins accept, as a Markdown table."}},
         {"plugins", {"steadyproxy plugins", "Lists the configured plugins: id, kind, version, build and file."}},
         {"user", {"steadyproxy user add NAME [--role admin|user] [--password-stdin]\n"
                   "       steadyproxy user passwd NAME [--password-stdin]\n"
                   "       steadyproxy user list",
                   "Manages admin accounts. The password is read from standard input with --password-stdin\n"
                   "(one line), asked for on a terminal, or else generated and printed once."}},
+        {"import", {"steadyproxy import DATA_JSON",
+                    "Imports the earlier KiotProxy Manager's data.json: settings, users (their bcrypt passwords keep\n"
+                    "working), keys (subdomain, port and region kept; the provider key encrypted) and their logs.\n"
+                    "Prints a report of what was imported and what was skipped and why; running it twice changes nothing."}},
         {"key", {"steadyproxy key add [SECRET] [--secret-stdin] [--name NAME] [--region bac|trung|nam|random]\n"
                  "                        [--provider ID] [--owner USERNAME]\n"
                  "       steadyproxy key list\n"
@@ -173,9 +185,35 @@ std::string readPassword(std::istream& in, std::ostream& out, bool fromStdin, bo
     return SecretBox::randomToken(15);
 }
 
+/// Prints every configuration key (kernel and loaded plugins) as a Markdown table.
+int cmdConfigOptions(const std::string& configPath, std::ostream& out)
+{
+    auto kernel = makeKernel(configPath);
+    static const char* types[] = {"string", "integer", "boolean", "list"};
+    out << "| key | type | default | environment | meaning |\n|---|---|---|---|---|\n";
+    for (const auto& [key, option] : buildSchema(kernel->plugins()).options())
+    {
+        std::string type = types[static_cast<int>(option.type)];
+        if (option.type == ConfigOption::Type::Integer && option.min < option.max)
+            type += " " + std::to_string(option.min) + "..." + std::to_string(option.max);
+        std::string help = option.help;
+        if (!option.choices.empty())
+        {
+            help += " (";
+            for (std::size_t i = 0; i < option.choices.size(); ++i) help += (i ? " | " : "") + option.choices[i];
+            help += ")";
+        }
+        if (option.required) help += "; required";
+        out << "| `" << key << "` | " << type << " | " << (option.defaultValue.empty() ? "" : "`" + option.defaultValue + "`")
+            << " | " << (option.env.empty() ? "" : "`" + option.env + "`") << " | " << help << " |\n";
+    }
+    return 0;
+}
+
 int cmdConfig(const std::string& configPath, const std::vector<std::string>& args, std::ostream& out, std::ostream& err)
 {
-    if (args.size() < 2 || args[1] != "validate") throw UsageError("usage: steadyproxy config validate");
+    if (args.size() == 2 && args[1] == "options") return cmdConfigOptions(configPath, out);
+    if (args.size() < 2 || args[1] != "validate") throw UsageError("usage: steadyproxy config validate|options");
     std::string path = configPath.empty() ? "<embedded default configuration>" : configPath;
     try
     {
@@ -339,6 +377,36 @@ int cmdKey(const std::string& configPath, const std::vector<std::string>& args, 
     return 0;
 }
 
+int cmdImport(const std::string& configPath, const std::vector<std::string>& args, std::ostream& out, std::ostream& err)
+{
+    if (args.size() != 2) throw UsageError(helps().at("import").usage);
+    std::ifstream in(args[1], std::ios::binary);
+    if (!in)
+    {
+        err << "cannot read " << args[1] << "\n";
+        return 1;
+    }
+    Poco::JSON::Object::Ptr data;
+    try
+    {
+        Poco::JSON::Parser parser;
+        Poco::Dynamic::Var parsed = parser.parse(in);
+        if (parsed.type() != typeid(Poco::JSON::Object::Ptr)) throw ValidationError("data", "the file must hold a JSON object");
+        data = parsed.extract<Poco::JSON::Object::Ptr>();
+    }
+    catch (const Poco::Exception& e)
+    {
+        err << args[1] << " is not valid JSON: " << e.message() << "\n";
+        return 1;
+    }
+    auto kernel = makeKernel(configPath);
+    kernel->start(false);
+    auto report = importDataJson(*kernel, data);
+    report->stringify(out, 2);
+    out << "\n";
+    return 0;
+}
+
 /// `serve`: the Poco ServerApplication (signals, termination wait).
 class ServeApp : public Poco::Util::ServerApplication
 {
@@ -453,6 +521,7 @@ int runCli(const std::vector<std::string>& argv, std::istream& in, std::ostream&
         if (command == "plugins") return cmdPlugins(configPath, out);
         if (command == "user") return cmdUser(configPath, args, in, out, err);
         if (command == "key") return cmdKey(configPath, args, in, out, err);
+        if (command == "import") return cmdImport(configPath, args, out, err);
         err << "unknown command \"" << command << "\"\n\n" << kUsage;
         return 2;
     }

@@ -46,6 +46,21 @@ std::string expandEnvironment(const std::string& text)
 
 namespace {
 
+/// "file:line: key: message", the order ConfigProblem::toString() uses.
+ConfigError parseError(const std::string& at, const std::string& key, const std::string& message)
+{
+    return ConfigError("", at + ": " + (key.empty() ? "" : key + ": ") + message);
+}
+
+/// yaml-cpp accepts a mapping that repeats a key (the YAML spec does not), and `a.b: 1`
+/// next to `a: {b: 2}` flattens to one key; either way one value would silently win.
+void setOnce(Config& config, const std::string& key, const std::string& value, const std::string& at)
+{
+    if (config.has(key))
+        throw parseError(at, key, "given twice (first at " + config.where(key) + "); keep one");
+    config.set(key, value, at);
+}
+
 void flatten(const YAML::Node& node, const std::string& prefix, Config& config,
              const std::string& source, std::map<std::string, std::string>& where)
 {
@@ -53,40 +68,42 @@ void flatten(const YAML::Node& node, const std::string& prefix, Config& config,
     switch (node.Type())
     {
     case YAML::NodeType::Map:
-        if (node.size() == 0 && !prefix.empty()) config.set(prefix, "", at);
+        if (node.size() == 0 && !prefix.empty()) setOnce(config, prefix, "", at);
         for (const auto& item : node)
         {
             if (!item.first.IsScalar())
-                throw ConfigError(prefix, at + ": mapping keys must be plain words");
+                throw parseError(at, prefix, "mapping keys must be plain words");
             std::string key = item.first.Scalar();
             if (key.empty() || key.find_first_of("[] \t") != std::string::npos)
-                throw ConfigError(prefix, source + ":" + std::to_string(item.first.Mark().line + 1) +
-                                              ": \"" + key + "\" is not a valid key name");
+                throw parseError(source + ":" + std::to_string(item.first.Mark().line + 1), prefix,
+                                 "\"" + key + "\" is not a valid key name");
             flatten(item.second, prefix.empty() ? key : prefix + "." + key, config, source, where);
         }
         break;
     case YAML::NodeType::Sequence:
-        if (node.size() == 0) config.set(prefix, "", at);
+        if (node.size() == 0) setOnce(config, prefix, "", at);
         for (std::size_t i = 0; i < node.size(); ++i)
         {
             if (!node[i].IsScalar())
-                throw ConfigError(prefix, source + ":" + std::to_string(node[i].Mark().line + 1) +
-                                              ": list items must be plain values");
+                throw parseError(source + ":" + std::to_string(node[i].Mark().line + 1), prefix,
+                                 "list items must be plain values");
             flatten(node[i], prefix + "[" + std::to_string(i) + "]", config, source, where);
         }
         break;
     case YAML::NodeType::Null:
-        config.set(prefix, "", at);
+        setOnce(config, prefix, "", at);
         break;
     default:
+        std::string value;
         try
         {
-            config.set(prefix, expandEnvironment(node.Scalar()), at);
+            value = expandEnvironment(node.Scalar());
         }
         catch (const ConfigError& e)
         {
-            throw ConfigError(prefix, at + ": " + e.what());
+            throw parseError(at, prefix, e.what());
         }
+        setOnce(config, prefix, value, at);
     }
 }
 

@@ -14,6 +14,11 @@ const std::vector<ConfigOption>& kernelOptions()
         {"log.format", T::String, "text", "application log format", 0, 0, {"text", "json"}, "STEADYPROXY_LOG_FORMAT"},
         {"admin.host", T::String, "127.0.0.1", "address the admin API and web pages listen on", 0, 0, {}, "STEADYPROXY_ADMIN_HOST"},
         {"admin.port", T::Integer, "8000", "port of the admin API and web pages", 1, 65535, {}, "STEADYPROXY_ADMIN_PORT"},
+        {"admin.www_dir", T::String, "", "folder of the built web pages; empty: www/dist of the source tree, else the installed copy", 0, 0, {}, "STEADYPROXY_WWW_DIR"},
+        {"admin.max_body_bytes", T::Integer, "1048576", "largest request body the API accepts (413 above)", 1024, 104857600},
+        {"admin.session_idle_minutes", T::Integer, "60", "a session unused this long ends", 1, 10080},
+        {"admin.session_absolute_hours", T::Integer, "12", "a session ends this long after login", 1, 720},
+        {"admin.trusted_proxies", T::StringList, "127.0.0.1,::1", "peers whose X-Forwarded-Proto/For are believed (a TLS-terminating router)"},
         {"endpoints.domain", T::String, "localhost", "public base domain: endpoints are proxyN.<domain>, the admin app app.<domain>", 0, 0, {}, "DOMAIN"},
         {"endpoints.proxy_host", T::String, "127.0.0.1", "address routers and health checks use to reach endpoint ports", 0, 0, {}, "STEADYPROXY_PROXY_HOST"},
         {"endpoints.port_start", T::Integer, "9001", "first port handed to endpoints", 1, 65535, {}, "PROXY_PORT_START"},
@@ -39,6 +44,11 @@ KernelOptions KernelOptions::from(const Poco::Util::AbstractConfiguration& c)
     o.logFormat = c.getString("log.format", "text");
     o.adminHost = c.getString("admin.host", "127.0.0.1");
     o.adminPort = static_cast<std::uint16_t>(c.getInt("admin.port", 8000));
+    o.wwwDir = c.getString("admin.www_dir", "");
+    o.maxBodyBytes = c.getInt("admin.max_body_bytes", 1048576);
+    o.sessionIdleMinutes = c.getInt("admin.session_idle_minutes", 60);
+    o.sessionAbsoluteHours = c.getInt("admin.session_absolute_hours", 12);
+    o.trustedProxies = getList(c, "admin.trusted_proxies");
     o.domain = c.getString("endpoints.domain", "localhost");
     o.proxyHost = c.getString("endpoints.proxy_host", "127.0.0.1");
     o.portStart = static_cast<std::uint16_t>(c.getInt("endpoints.port_start", 9001));

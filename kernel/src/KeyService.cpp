@@ -255,6 +255,27 @@ KeyView KeyService::addKey(const NewKey& request)
             names.insert(r.key.subdomain);
             ports.insert(r.key.port);
         }
+        if (!request.subdomain.empty())
+        {
+            bool valid = request.subdomain.size() > 5 && request.subdomain.compare(0, 5, "proxy") == 0 &&
+                         std::all_of(request.subdomain.begin() + 5, request.subdomain.end(), ::isdigit) &&
+                         request.subdomain[5] != '0' && request.subdomain.size() <= 8;
+            if (!valid) throw ValidationError("subdomain", "\"" + request.subdomain + "\" is not proxy1 .. proxy999");
+            if (names.count(request.subdomain)) throw ConflictError(request.subdomain + " is already used by another key");
+            key.subdomain = request.subdomain;
+        }
+        if (request.port)
+        {
+            if (ports.count(request.port)) throw ConflictError("port " + std::to_string(request.port) + " is already used by another key");
+            key.port = request.port;
+        }
+        if (request.createdAt) key.createdAt = request.createdAt;
+        key.active = request.active;
+        if (!key.active)
+        {
+            key.status = "disabled";
+            key.statusMessage = "disabled by a person";
+        }
         for (int n = 1; n <= 999 && key.subdomain.empty(); ++n)
             if (!names.count("proxy" + std::to_string(n))) key.subdomain = "proxy" + std::to_string(n);
         for (int p = _options.portStart; p <= _options.portEnd && key.port == 0; ++p)
@@ -291,7 +312,7 @@ KeyView KeyService::addKey(const NewKey& request)
                 setStatus(runtime(id), "error", std::string("endpoint not served: ") + e.what());
             }
         }
-        obtainLease(id, "add", std::nullopt);
+        if (key.active) obtainLease(id, "add", std::nullopt);
         _scheduler->schedule(healthJob(id), _clock.now() + 1000, [this, id] { runHealthJob(id); });
         _scheduler->schedule("routers", _clock.now(), [this] { writeRouters(); });
     }

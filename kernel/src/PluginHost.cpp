@@ -1,4 +1,5 @@
 #include <steadyproxy/kernel/PluginHost.h>
+#include <Poco/Exception.h>
 #include <Poco/File.h>
 #include <Poco/Path.h>
 #include <Poco/StringTokenizer.h>
@@ -249,7 +250,16 @@ void PluginHost::configure(const Poco::Util::AbstractConfiguration& root)
         }
         catch (const ConfigError& e)
         {
-            throw Error("plugin " + p.id + " refused its configuration: plugins." + p.id + "." + e.what());
+            // e.what() is "key: message" (just "message" when the plugin gave no key).
+            std::string message = e.what();
+            if (!e.key().empty() && message.rfind(e.key() + ": ", 0) == 0) message = message.substr(e.key().size() + 2);
+            std::string where = "plugins." + p.id + (e.key().empty() ? "" : "." + e.key());
+            throw Error("plugin " + p.id + " refused its configuration: " + where + ": " + message);
+        }
+        catch (const Poco::Exception& e)
+        {
+            // Poco's what() is only the exception's name ("Not found"); displayText() has the detail.
+            throw Error("plugin " + p.id + " refused its configuration: " + e.displayText());
         }
         catch (const std::exception& e)
         {
@@ -270,6 +280,12 @@ void PluginHost::start(Clock& clock, EventBus& events, const std::string& dataRo
         try
         {
             p.instance->start(*_contexts.back());
+        }
+        catch (const Poco::Exception& e)
+        {
+            std::string message = "plugin " + p.id + " failed to start: " + e.displayText();
+            stop();
+            throw Error(message);
         }
         catch (const std::exception& e)
         {
@@ -295,6 +311,10 @@ void PluginHost::stop()
         try
         {
             it->instance->stop();
+        }
+        catch (const Poco::Exception& e)
+        {
+            Poco::Logger::get("kernel").error("plugin " + it->id + " threw while stopping: " + e.displayText());
         }
         catch (const std::exception& e)
         {

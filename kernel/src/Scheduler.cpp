@@ -32,6 +32,10 @@ void Scheduler::stop()
     for (auto& t : _threads)
         if (t.joinable()) t.join();
     _threads.clear();
+    // Queued jobs were dropped without running; their names must not stay marked as
+    // running, or a later start() would never run them again.
+    std::lock_guard<std::mutex> lock(_mutex);
+    _running.clear();
 }
 
 void Scheduler::schedule(const std::string& name, EpochMs at, std::function<void()> job)
@@ -58,7 +62,16 @@ std::optional<EpochMs> Scheduler::when(const std::string& name) const
     return it->second.at;
 }
 
-void Scheduler::wake() { _changed.notify_all(); }
+void Scheduler::wake()
+{
+    // Taking the mutex first means the loop is either before its clock read (and will see
+    // the new time) or already waiting (and gets the notification); without it a wake that
+    // lands between the loop's clock read and its wait is lost for up to maxSleepMs.
+    {
+        std::lock_guard<std::mutex> lock(_mutex);
+    }
+    _changed.notify_all();
+}
 
 void Scheduler::loop()
 {

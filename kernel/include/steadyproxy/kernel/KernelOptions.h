@@ -19,6 +19,11 @@ struct KernelOptions
     std::string logFormat;
     std::string adminHost;
     std::uint16_t adminPort = 0;
+    std::string wwwDir;
+    int maxBodyBytes = 1048576;
+    int sessionIdleMinutes = 60;
+    int sessionAbsoluteHours = 12;
+    std::vector<std::string> trustedProxies;
     std::string domain;
     std::string proxyHost;       ///< where routers and health checks reach endpoints
     std::uint16_t portStart = 0;

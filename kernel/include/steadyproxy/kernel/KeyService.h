@@ -64,6 +64,11 @@ public:
         std::string providerId;  ///< "" = the only/first provider loaded
         std::string secret;      ///< the provider key, plaintext
         std::string region = "random";
+        // Set when importing an existing endpoint (kept as they were):
+        std::string subdomain;   ///< "" = the lowest free proxyN
+        std::uint16_t port = 0;  ///< 0 = the lowest free port of the range
+        EpochMs createdAt = 0;
+        bool active = true;
     };
     /// Validates, allocates subdomain and port, stores, serves. Throws ValidationError,
     /// ConflictError (duplicate key, ports exhausted).
