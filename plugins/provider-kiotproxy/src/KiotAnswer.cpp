@@ -1,0 +1,280 @@
+#include "KiotAnswer.h"
+#include <Poco/Exception.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/IPAddress.h>
+#include <Poco/String.h>
+#include <Poco/UTF8Encoding.h>
+#include <cctype>
+#include <cmath>
+#include <regex>
+
+namespace steadyproxy::kiotproxy {
+
+namespace {
+
+// Epoch ms before 2001-09-09 are not plausible (a value in seconds would land here).
+constexpr long long kMinEpochMs = 1000000000000LL;
+
+bool validUtf8(const std::string& s)
+{
+    Poco::UTF8Encoding utf8;
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    const auto* end = p + s.size();
+    while (p < end)
+    {
+        int n = utf8.sequenceLength(p, static_cast<int>(end - p));
+        if (n <= 0 || n > end - p || !utf8.isLegal(p, n)) return false;
+        p += n;
+    }
+    return true;
+}
+
+std::string typeName(const Poco::Dynamic::Var& v)
+{
+    if (v.isEmpty()) return "null";
+    if (v.isString()) return "a string";
+    if (v.isBoolean()) return "a boolean";
+    if (v.isNumeric()) return "a number";
+    if (v.type() == typeid(Poco::JSON::Object::Ptr)) return "an object";
+    if (v.type() == typeid(Poco::JSON::Array::Ptr)) return "an array";
+    return "an unexpected value";
+}
+
+bool isPresent(const Poco::JSON::Object& o, const std::string& name)
+{
+    return o.has(name) && !o.get(name).isEmpty();
+}
+
+std::string requireString(const Poco::JSON::Object& o, const std::string& name)
+{
+    if (!isPresent(o, name)) throw AnswerError("data." + name + " is missing");
+    const Poco::Dynamic::Var v = o.get(name);
+    if (!v.isString()) throw AnswerError("data." + name + " is " + typeName(v) + ", expected a string");
+    std::string s = v.extract<std::string>();
+    if (!validUtf8(s)) throw AnswerError("data." + name + " is not valid UTF-8");
+    return s;
+}
+
+long long requireInteger(const Poco::JSON::Object& o, const std::string& name)
+{
+    if (!isPresent(o, name)) throw AnswerError("data." + name + " is missing");
+    const Poco::Dynamic::Var v = o.get(name);
+    if (v.isString() || v.isBoolean() || !v.isNumeric())
+        throw AnswerError("data." + name + " is " + typeName(v) + ", expected a number");
+    if (v.isInteger()) return v.convert<Poco::Int64>();
+    double d = v.convert<double>();
+    if (!std::isfinite(d) || std::floor(d) != d || std::fabs(d) > 9.0e15)
+        throw AnswerError("data." + name + " is " + v.convert<std::string>() + ", expected a whole number");
+    return static_cast<long long>(d);
+}
+
+long long requireEpochMs(const Poco::JSON::Object& o, const std::string& name)
+{
+    long long v = requireInteger(o, name);
+    if (v < kMinEpochMs)
+        throw AnswerError("data." + name + " is " + std::to_string(v) + ", expected epoch milliseconds");
+    return v;
+}
+
+bool validHostName(const std::string& h)
+{
+    if (h.empty() || h.size() > 253 || h.front() == '.' || h.front() == '-') return false;
+    for (char c : h)
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-')) return false;
+    return true;
+}
+
+bool nameContains(const std::string& upperName, std::initializer_list<const char*> parts)
+{
+    for (const char* p : parts)
+        if (upperName.find(p) != std::string::npos) return true;
+    return false;
+}
+
+} // namespace
+
+Envelope parseEnvelope(const std::string& body)
+{
+    Poco::Dynamic::Var root;
+    try
+    {
+        Poco::JSON::Parser parser;
+        root = parser.parse(body);
+    }
+    catch (const Poco::Exception& e)
+    {
+        throw AnswerError("the answer is not valid JSON (" + e.message() + ")");
+    }
+    if (root.type() != typeid(Poco::JSON::Object::Ptr))
+        throw AnswerError("the answer is " + typeName(root) + ", expected a JSON object");
+    auto obj = root.extract<Poco::JSON::Object::Ptr>();
+    if (!obj->has("success") || !obj->get("success").isBoolean())
+        throw AnswerError("the answer has no boolean \"success\"");
+
+    Envelope e;
+    e.success = obj->get("success").extract<bool>();
+    auto str = [&](const char* name) -> std::string {
+        if (!isPresent(*obj, name)) return {};
+        Poco::Dynamic::Var v = obj->get(name);
+        return v.isString() ? v.extract<std::string>() : v.convert<std::string>();
+    };
+    e.status = str("status");
+    e.error = str("error");
+    e.message = str("message");
+    if (!validUtf8(e.message)) throw AnswerError("the answer's message is not valid UTF-8");
+    if (isPresent(*obj, "code") && obj->get("code").isNumeric() && !obj->get("code").isString())
+        e.code = obj->get("code").convert<Poco::Int64>();
+    if (isPresent(*obj, "timestamp") && obj->get("timestamp").isNumeric() && !obj->get("timestamp").isString())
+        e.timestamp = obj->get("timestamp").convert<Poco::Int64>();
+    if (obj->has("data")) e.data = obj->get("data");
+    return e;
+}
+
+Upstream parseHostPort(const std::string& field, const std::string& value, Upstream::Kind kind)
+{
+    Upstream u;
+    u.kind = kind;
+    std::string host, port;
+    if (!value.empty() && value.front() == '[')
+    {
+        auto close = value.find(']');
+        if (close == std::string::npos || close + 1 >= value.size() || value[close + 1] != ':')
+            throw AnswerError(field + " is '" + value + "', expected [address]:port");
+        host = value.substr(1, close - 1);
+        port = value.substr(close + 2);
+        Poco::Net::IPAddress ip;
+        if (!Poco::Net::IPAddress::tryParse(host, ip) || ip.family() != Poco::Net::IPAddress::IPv6)
+            throw AnswerError(field + " is '" + value + "': '" + host + "' is not an IPv6 address");
+    }
+    else
+    {
+        auto colon = value.rfind(':');
+        if (colon == std::string::npos || value.find(':') != colon)
+            throw AnswerError(field + " is '" + value + "', expected ip:port");
+        host = value.substr(0, colon);
+        port = value.substr(colon + 1);
+        Poco::Net::IPAddress ip;
+        if (!Poco::Net::IPAddress::tryParse(host, ip) && !validHostName(host))
+            throw AnswerError(field + " is '" + value + "': '" + host + "' is not an IP address or host name");
+        // A dotted-digits host that did not parse as IPv4 is a broken address, not a name.
+        if (!Poco::Net::IPAddress::tryParse(host, ip) &&
+            host.find_first_not_of("0123456789.") == std::string::npos)
+            throw AnswerError(field + " is '" + value + "': '" + host + "' is not a valid IPv4 address");
+    }
+    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos)
+        throw AnswerError(field + " is '" + value + "': the port is not a number");
+    int p = std::stoi(port);
+    if (p < 1 || p > 65535) throw AnswerError(field + " is '" + value + "': the port is outside 1..65535");
+    u.host = host;
+    u.port = static_cast<std::uint16_t>(p);
+    return u;
+}
+
+ProxyData parseProxyData(const Poco::Dynamic::Var& data, bool requireHttp, bool requireSocks5)
+{
+    if (data.isEmpty()) throw AnswerError("the success answer has no data");
+    if (data.type() != typeid(Poco::JSON::Object::Ptr))
+        throw AnswerError("data is " + typeName(data) + ", expected an object");
+    const Poco::JSON::Object& o = *data.extract<Poco::JSON::Object::Ptr>();
+
+    ProxyData pd;
+    pd.realIp = requireString(o, "realIpAddress");
+    Poco::Net::IPAddress ip;
+    if (!Poco::Net::IPAddress::tryParse(pd.realIp, ip))
+        throw AnswerError("data.realIpAddress is '" + pd.realIp + "', expected an IP address");
+
+    auto address = [&](const char* name, const char* portName, Upstream::Kind kind, bool required) {
+        Upstream u;
+        u.kind = kind;
+        if (!isPresent(o, name))
+        {
+            if (required) throw AnswerError(std::string("data.") + name + " is missing");
+            return u;
+        }
+        u = parseHostPort(std::string("data.") + name, requireString(o, name), kind);
+        if (isPresent(o, portName))
+        {
+            long long p = requireInteger(o, portName);
+            if (p < 1 || p > 65535)
+                throw AnswerError(std::string("data.") + portName + " is " + std::to_string(p) + ", outside 1..65535");
+            if (p != u.port)
+                throw AnswerError(std::string("data.") + portName + " is " + std::to_string(p) + " but data." + name +
+                                  " names port " + std::to_string(u.port));
+        }
+        return u;
+    };
+    pd.http = address("http", "httpPort", Upstream::Kind::Http, requireHttp);
+    pd.socks5 = address("socks5", "socks5Port", Upstream::Kind::Socks5, requireSocks5);
+    if (pd.http.port == 0 && pd.socks5.port == 0) throw AnswerError("data has neither http nor socks5");
+
+    if (isPresent(o, "host")) requireString(o, "host");
+    if (isPresent(o, "location")) pd.location = requireString(o, "location");
+    pd.expirationAt = requireEpochMs(o, "expirationAt");
+    pd.nextRequestAt = requireEpochMs(o, "nextRequestAt");
+    if (isPresent(o, "ttl"))
+    {
+        long long ttl = requireInteger(o, "ttl");
+        if (ttl < 0 || ttl > 366LL * 24 * 3600) throw AnswerError("data.ttl is " + std::to_string(ttl) + ", expected seconds >= 0");
+        pd.ttl = static_cast<int>(ttl);
+    }
+    if (isPresent(o, "ttc"))
+    {
+        long long ttc = requireInteger(o, "ttc");
+        if (ttc < -1 || ttc > 366LL * 24 * 3600) throw AnswerError("data.ttc is " + std::to_string(ttc) + ", expected seconds >= 0");
+        pd.ttc = static_cast<int>(ttc);
+    }
+    // Credentials are rare (one client knows them); support them when present.
+    std::string user, pass;
+    if (isPresent(o, "proxyUser")) user = requireString(o, "proxyUser");
+    if (isPresent(o, "proxyPass")) pass = requireString(o, "proxyPass");
+    if (user.empty() && !pass.empty()) throw AnswerError("data.proxyPass is set but data.proxyUser is missing");
+    for (Upstream* u : {&pd.http, &pd.socks5})
+    {
+        u->username = user;
+        u->password = pass;
+    }
+    return pd;
+}
+
+bool isKeyNotFound(const Envelope& e)
+{
+    return Poco::toUpper(e.error) == "KEY_NOT_FOUND" || e.code == 40400006;
+}
+
+bool isKeyExpired(const Envelope& e)
+{
+    if (Poco::toUpper(e.error) == "KEY_EXPIRED") return true;
+    // Seen in production with this Vietnamese text ("the key has expired, please renew").
+    if (e.message.find("hết hạn") != std::string::npos) return true;
+    const std::string m = Poco::toLower(e.message);
+    return m.find("key") != std::string::npos && m.find("expired") != std::string::npos;
+}
+
+bool isNoProxy(const Envelope& e)
+{
+    return Poco::toUpper(e.error) == "PROXY_NOT_FOUND_BY_KEY" || e.code == 40001050;
+}
+
+std::optional<long long> waitMsIn(const std::string& message)
+{
+    static const std::regex seconds(u8R"((\d{1,7})\s*(giây|giay|seconds?|secs?|s)\b)", std::regex::icase);
+    static const std::regex minutes(u8R"((\d{1,5})\s*(phút|phut|minutes?|mins?)\b)", std::regex::icase);
+    std::smatch m;
+    if (std::regex_search(message, m, seconds)) return std::stoll(m[1].str()) * 1000;
+    if (std::regex_search(message, m, minutes)) return std::stoll(m[1].str()) * 60000;
+    return std::nullopt;
+}
+
+bool looksTooEarly(const Envelope& e)
+{
+    const std::string name = Poco::toUpper(e.error);
+    if (nameContains(name, {"EARLY", "WAIT", "TOO_MANY", "TOO_SOON", "NEXT_REQUEST", "NOT_ALLOWED_YET", "RATE_LIMIT"}))
+        return true;
+    const std::string m = Poco::toLower(e.message);
+    for (const char* w : {"wait", "too early", "too soon", "try again", "chờ", "đợi", "thử lại", "chỉ có thể đổi"})
+        if (m.find(w) != std::string::npos) return true;
+    return waitMsIn(e.message).has_value();
+}
+
+} // namespace steadyproxy::kiotproxy
