@@ -62,6 +62,7 @@ const std::map<std::string, CommandHelp>& helps()
                     "prints every problem as file:line: key: message. Exit 0 when valid, 1 otherwise.\n"
                     "options: prints every key the kernel and the configured plugins accept, as a Markdown table."}},
         {"plugins", {"steadyproxy plugins", "Lists the configured plugins: id, kind, version, build and file."}},
+        {"version", {"steadyproxy version", "Prints the version of steadyproxy and the sdk ABI number its plugins must be built against."}},
         {"user", {"steadyproxy user add NAME [--role admin|user] [--password-stdin]\n"
                   "       steadyproxy user passwd NAME [--password-stdin]\n"
                   "       steadyproxy user list",

@@ -77,7 +77,12 @@ void flatten(const YAML::Node& node, const std::string& prefix, Config& config,
             if (key.empty() || key.find_first_of("[] \t") != std::string::npos)
                 throw parseError(source + ":" + std::to_string(item.first.Mark().line + 1), prefix,
                                  "\"" + key + "\" is not a valid key name");
-            flatten(item.second, prefix.empty() ? key : prefix + "." + key, config, source, where);
+            std::string full = prefix.empty() ? key : prefix + "." + key;
+            // yaml-cpp marks an empty value (`key:`) at the next token, often the next line.
+            if (item.second.IsNull())
+                setOnce(config, full, "", source + ":" + std::to_string(item.first.Mark().line + 1));
+            else
+                flatten(item.second, full, config, source, where);
         }
         break;
     case YAML::NodeType::Sequence:

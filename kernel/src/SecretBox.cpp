@@ -2,6 +2,7 @@
 #include <steadyproxy/sdk/Errors.h>
 #include <Poco/Base64Decoder.h>
 #include <Poco/Base64Encoder.h>
+#include <Poco/Exception.h>
 #include <Poco/File.h>
 #include <Poco/Path.h>
 #include <Poco/RandomStream.h>
@@ -29,12 +30,22 @@ std::string base64Encode(const std::string& data, int options = 0)
     return out.str();
 }
 
-std::string base64Decode(const std::string& text)
+/// False when `text` is not base64 (Poco throws DataFormatException, whose message,
+/// "Bad data format", would tell the user nothing about which value was wrong).
+bool base64Decode(const std::string& text, std::string& out)
 {
-    std::istringstream in(text);
-    Poco::Base64Decoder decoder(in);
-    std::string out((std::istreambuf_iterator<char>(decoder)), std::istreambuf_iterator<char>());
-    return out;
+    try
+    {
+        std::istringstream in(text);
+        Poco::Base64Decoder decoder(in);
+        out.assign(std::istreambuf_iterator<char>(decoder), std::istreambuf_iterator<char>());
+        return true;
+    }
+    catch (const Poco::Exception&)
+    {
+        out.clear();
+        return false;
+    }
 }
 
 std::string toHex(const unsigned char* data, std::size_t n)
@@ -84,8 +95,7 @@ SecretBox::SecretBox(const std::string& encodedKey, const std::string& keyFile)
 {
     if (!encodedKey.empty())
     {
-        _key = base64Decode(encodedKey);
-        if (_key.size() != 32)
+        if (!base64Decode(encodedKey, _key) || _key.size() != 32)
             throw Error("STEADYPROXY_MASTER_KEY must be 32 bytes in base64 (44 characters); make one with: "
                         "head -c32 /dev/urandom | base64");
         return;
@@ -114,8 +124,7 @@ SecretBox::SecretBox(const std::string& encodedKey, const std::string& keyFile)
     ::close(fd);
     std::string text(buffer, n > 0 ? static_cast<std::size_t>(n) : 0);
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
-    _key = base64Decode(text);
-    if (_key.size() != 32)
+    if (!base64Decode(text, _key) || _key.size() != 32)
         throw Error("the master key file " + keyFile + " does not hold a 32-byte base64 key");
 }
 
@@ -144,7 +153,8 @@ std::string SecretBox::seal(const std::string& plaintext) const
 std::string SecretBox::open(const std::string& sealed) const
 {
     if (sealed.compare(0, 3, "v1:") != 0) throw Error("a stored secret is not in a known sealed format");
-    std::string raw = base64Decode(sealed.substr(3));
+    std::string raw;
+    if (!base64Decode(sealed.substr(3), raw)) throw Error("a stored secret is not valid base64 (the value was altered)");
     if (raw.size() < 28) throw Error("a stored secret is truncated");
     std::string nonce = raw.substr(0, 12);
     std::string tag = raw.substr(raw.size() - 16);

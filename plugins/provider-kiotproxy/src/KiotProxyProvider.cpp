@@ -107,7 +107,7 @@ KiotProxyProvider::~KiotProxyProvider()
 std::vector<ConfigOption> KiotProxyProvider::configOptions() const
 {
     using T = ConfigOption::Type;
-    std::vector<ConfigOption> o(5);
+    std::vector<ConfigOption> o(4);
     o[0].key = "api_base";
     o[0].type = T::String;
     o[0].defaultValue = kDefaultApiBase;
@@ -125,15 +125,10 @@ std::vector<ConfigOption> KiotProxyProvider::configOptions() const
     o[2].help = "Retries after 429, 5xx, timeouts, broken JSON or dropped connections (backoff with jitter)";
     o[2].min = 0;
     o[2].max = 10;
-    o[3].key = "upstream";
-    o[3].type = T::String;
-    o[3].defaultValue = "http";
-    o[3].help = "Which address KiotProxy gives becomes the primary upstream: http or socks5";
-    o[3].choices = {"http", "socks5"};
-    o[4].key = "release_on_delete";
-    o[4].type = T::Boolean;
-    o[4].defaultValue = "true";
-    o[4].help = "Give the proxy back with /proxies/out when a key is deleted";
+    o[3].key = "release_on_delete";
+    o[3].type = T::Boolean;
+    o[3].defaultValue = "true";
+    o[3].help = "Give the proxy back with /proxies/out when a key is deleted";
     return o;
 }
 
@@ -145,7 +140,6 @@ void KiotProxyProvider::configure(const Poco::Util::AbstractConfiguration& confi
     apiBase = config.getString("api_base", apiBase);
     const int timeoutMs = config.getInt("timeout_ms", 10000);
     const int retries = config.getInt("retries", 3);
-    const std::string upstream = config.getString("upstream", "http");
     const bool releaseOnDelete = config.getBool("release_on_delete", true);
 
     if (timeoutMs < 100 || timeoutMs > 120000)
@@ -153,8 +147,6 @@ void KiotProxyProvider::configure(const Poco::Util::AbstractConfiguration& confi
                           std::to_string(timeoutMs) + " is outside 100..120000 milliseconds");
     if (retries < 0 || retries > 10)
         throw ConfigError(std::string(kConfigPrefix) + "retries", std::to_string(retries) + " is outside 0..10");
-    if (upstream != "http" && upstream != "socks5")
-        throw ConfigError(std::string(kConfigPrefix) + "upstream", "'" + upstream + "' is not http or socks5");
     std::unique_ptr<KiotApiClient> client;
     try
     {
@@ -171,7 +163,6 @@ void KiotProxyProvider::configure(const Poco::Util::AbstractConfiguration& confi
     _apiBase = client->base();
     _timeoutMs = timeoutMs;
     _retries = retries;
-    _upstream = upstream;
     _releaseOnDelete = releaseOnDelete;
     _client = std::move(client);
 }
@@ -181,8 +172,8 @@ void KiotProxyProvider::start(PluginContext& context)
     _context = &context;
     _stopping.reset();
     ensureConfigured();
-    log().information("KiotProxy API %s (timeout %d ms, %d retries, primary upstream %s, release on delete %s)",
-                      _apiBase, _timeoutMs, _retries, _upstream, std::string(_releaseOnDelete ? "on" : "off"));
+    log().information("KiotProxy API %s (timeout %d ms, %d retries, release on delete %s)",
+                      _apiBase, _timeoutMs, _retries, std::string(_releaseOnDelete ? "on" : "off"));
 }
 
 void KiotProxyProvider::stop()
@@ -276,7 +267,9 @@ ProxyData KiotProxyProvider::proxyData(const Envelope& env, Call call) const
 {
     try
     {
-        return parseProxyData(env.data, _upstream == "http", _upstream == "socks5");
+        // KiotProxy always gives the HTTP address; the SOCKS5 one is used when present
+        // (the kernel's endpoints.upstream picks which of the two endpoints use).
+        return parseProxyData(env.data, true, false);
     }
     catch (const AnswerError& e)
     {

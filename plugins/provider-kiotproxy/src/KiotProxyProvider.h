@@ -41,8 +41,6 @@ public:
     Lease acquire(const ProviderKey& key, const std::string& region) override;
     void release(const ProviderKey& key) override;
 
-    /// Which address is the primary upstream ("http" or "socks5").
-    const std::string& primaryKind() const { return _upstream; }
 
 private:
     class Budget;
@@ -61,7 +59,6 @@ private:
     std::string _apiBase = "https://api.kiotproxy.com/api/v1";
     int _timeoutMs = 10000;
     int _retries = 3;
-    std::string _upstream = "http";
     bool _releaseOnDelete = true;
     std::unique_ptr<KiotApiClient> _client;
     PluginContext* _context = nullptr;

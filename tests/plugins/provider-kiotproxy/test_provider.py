@@ -119,12 +119,11 @@ class ProviderTest(unittest.TestCase):
     def test_options_regions_and_env(self):
         a = self.run_driver("options")
         opts = {o["key"]: o for o in a["options"]}
-        self.assertEqual(set(opts), {"api_base", "timeout_ms", "retries", "upstream", "release_on_delete"})
+        self.assertEqual(set(opts), {"api_base", "timeout_ms", "retries", "release_on_delete"})
         self.assertEqual(opts["api_base"]["default"], "https://api.kiotproxy.com/api/v1")
         self.assertEqual(opts["api_base"]["env"], "KIOTPROXY_API_BASE")
         self.assertEqual(opts["timeout_ms"]["default"], "10000")
         self.assertEqual(opts["retries"]["default"], "3")
-        self.assertEqual(opts["upstream"]["choices"], ["http", "socks5"])
         self.assertEqual(opts["release_on_delete"]["default"], "true")
         self.assertEqual(a["regions"], ["bac", "trung", "nam", "random"])
         # KIOTPROXY_API_BASE reaches the stand-in when the file names no api_base.
@@ -140,8 +139,6 @@ class ProviderTest(unittest.TestCase):
         a = self.run_driver("info", timeout_ms="5")
         self.assertEqual(a["error"]["type"], "ConfigError")
         self.assertIn("timeout_ms", a["error"]["key"])
-        a = self.run_driver("info", upstream="ftp")
-        self.assertEqual(a["error"]["type"], "ConfigError")
         self.assertTrue(self.run_driver("info", api_base="https://api.kiotproxy.com/api/v1/")["ok"])
 
     def test_validate_secret(self):
@@ -442,19 +439,24 @@ class ProviderTest(unittest.TestCase):
         self.assertTrue(self.run_driver("release", key2)["ok"])
         self.assertIsNone(self.s.assignment(key2))
 
-    def test_socks5_primary(self):
+    def test_both_addresses_and_missing_ones(self):
         key = self.s.add_key()
-        a = self.run_driver("acquire", key, "nam", upstream="socks5")
+        a = self.run_driver("acquire", key, "nam")
         self.assertTrue(a["ok"], a)
         self.assertTrue(a["lease"]["hasHttp"] and a["lease"]["hasSocks5"], "both addresses are filled")
         good = self.s.assignment(key)
+        # without socks5 the lease still works over HTTP
         data = {k: v for k, v in good.items() if k not in ("socks5", "socks5Port", "region", "assignedAt")}
-        self.s.inject("raw", count=10, body={"data": data, "success": True, "code": 200, "status": "SUCCESS"})
-        err = self.assertError(self.run_driver("current", key, upstream="socks5", retries=0), "Transient")
-        self.assertIn("socks5 is missing", err["message"])
-        a = self.run_driver("current", key, upstream="http", retries=0)
+        self.s.inject("raw", count=1, body={"data": data, "success": True, "code": 200, "status": "SUCCESS"})
+        a = self.run_driver("current", key, retries=0)
         self.assertTrue(a["ok"], a)
         self.assertFalse(a["lease"]["hasSocks5"])
+        # without the http address the answer is incomplete
+        data = {k: v for k, v in good.items() if k not in ("http", "httpPort", "region", "assignedAt")}
+        self.s.inject("raw", count=10, body={"data": data, "success": True, "code": 200, "status": "SUCCESS"})
+        err = self.assertError(self.run_driver("current", key, retries=0), "Transient")
+        self.assertIn("http", err["message"])
+        self.s.clear_faults()
 
     def test_proxy_credentials(self):
         key = self.s.add_key(proxy_user="kiot-user", proxy_pass="s3cr:t@")
