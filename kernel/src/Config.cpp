@@ -289,7 +289,14 @@ std::vector<ConfigProblem> ConfigSchema::validate(Config& config) const
             for (const auto& [prefix, opts] : _sections)
                 if (prefix == key || prefix.compare(0, key.size() + 1, key + ".") == 0) parent = true;
             if (parent && config.values().getString(key).empty()) continue;
-            problems.push_back({config.where(key), key, "unknown key (check the spelling; see docs/configuration.md)"});
+            bool pluginSection = key.rfind("plugins.", 0) == 0;
+            bool sectionKnown = false;
+            for (const auto& [prefix, opts] : _sections)
+                if (!prefix.empty() && (key == prefix || key.compare(0, prefix.size() + 1, prefix + ".") == 0)) sectionKnown = true;
+            problems.push_back({config.where(key), key,
+                                pluginSection && !sectionKnown
+                                    ? "no loaded plugin owns this section: add the plugin to plugins.load, or remove the section"
+                                    : "unknown key (check the spelling; see docs/configuration.md)"});
             continue;
         }
         if (isItem && option->type != ConfigOption::Type::StringList)

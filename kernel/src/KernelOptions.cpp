@@ -29,6 +29,7 @@ const std::vector<ConfigOption>& kernelOptions()
         {"bootstrap.admin_password", T::String, "", "its password; empty: a random one is printed once", 0, 0, {}, "ADMIN_PASSWORD"},
         {"secrets.master_key", T::String, "", "base64 32-byte key encrypting secrets at rest (prefer the environment)", 0, 0, {}, "STEADYPROXY_MASTER_KEY"},
         {"secrets.master_key_file", T::String, "", "file holding the master key; empty: <data_dir>/master.key (created 0600)", 0, 0, {}, "STEADYPROXY_MASTER_KEY_FILE"},
+        {"testing.clock_control", T::Boolean, "false", "tests only: POST /api/testing/clock moves the kernel's clock forward", 0, 0, {}, "STEADYPROXY_TESTING_CLOCK"},
         {"plugins.directories", T::StringList, "", "folders searched for <plugin id>.so, before the built-in ones", 0, 0, {}, "STEADYPROXY_PLUGIN_DIRS"},
         {"plugins.load", T::StringList, "", "the plugins to load, by id (or path to a .so)", 0, 0, {}, "", true},
     };
@@ -60,6 +61,7 @@ KernelOptions KernelOptions::from(const Poco::Util::AbstractConfiguration& c)
     o.masterKey = c.getString("secrets.master_key", "");
     o.masterKeyFile = c.getString("secrets.master_key_file", "");
     if (o.masterKeyFile.empty()) o.masterKeyFile = o.dataDir + "/master.key";
+    o.clockControl = parseBool(c.getString("testing.clock_control", "false"));
     o.pluginDirectories = getList(c, "plugins.directories");
     o.plugins = getList(c, "plugins.load");
     if (o.portStart > o.portEnd)

@@ -1,6 +1,7 @@
 #include <steadyproxy/kernel/Kernel.h>
 #include <steadyproxy/kernel/api/Routes.h>
 #include <Poco/JSON/Array.h>
+#include <Poco/Logger.h>
 
 namespace steadyproxy::kernel::api {
 
@@ -156,6 +157,22 @@ void addAdminRoutes(Router& router, ApiServices& s)
         s.kernel.storage().addLog(LogEntry{0, 0, "user", "manual", "", "success", "User " + u.username + " deleted", s.kernel.clock().now()});
         return ok(success());
     });
+
+    if (s.kernel.options().clockControl)
+    {
+        Poco::Logger::get("kernel").warning("testing.clock_control is on: admins can move the clock (never in production)");
+        router.add("POST", "/api/testing/clock", Access::Admin, "Tests only: move the kernel's clock forward", [&s](ApiRequest& r) {
+            auto body = r.json();
+            onlyFields(body, {"advance_seconds"});
+            auto seconds = optInt(body, "advance_seconds");
+            if (!seconds || *seconds < 1 || *seconds > 366 * 86400)
+                throw ApiError(422, "invalid_value", "advance_seconds must be 1 to 31622400", "advance_seconds");
+            s.kernel.clock().advance(*seconds * 1000);
+            Poco::JSON::Object::Ptr o = success();
+            o->set("offset_ms", s.kernel.clock().offset());
+            return ok(o);
+        });
+    }
 
     router.add("GET", "/api/plugins", Access::User, "Loaded plugins", [&s](ApiRequest&) {
         Poco::JSON::Array::Ptr list = new Poco::JSON::Array;

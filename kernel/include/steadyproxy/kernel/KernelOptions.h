@@ -34,6 +34,7 @@ struct KernelOptions
     std::string adminPassword;
     std::string masterKey;        ///< base64, from the environment
     std::string masterKeyFile;
+    bool clockControl = false;    ///< tests only: the API may move the clock
     std::vector<std::string> pluginDirectories;
     std::vector<std::string> plugins;
 
