@@ -36,6 +36,7 @@ Commands:
   user add|passwd|list   manage admin accounts
   key add|list|rm   manage provider keys and their endpoints
   import FILE       import the earlier KiotProxy Manager's data.json
+  router render     print what the configured routers would write
   version           print the version
 
 Options:
@@ -68,6 +69,9 @@ const std::map<std::string, CommandHelp>& helps()
                   "       steadyproxy user list",
                   "Manages admin accounts. The password is read from standard input with --password-stdin\n"
                   "(one line), asked for on a terminal, or else generated and printed once."}},
+        {"router", {"steadyproxy router render",
+                    "Prints the configuration each configured router plugin (Traefik, HAProxy) would write for\n"
+                    "the endpoints in the store, without writing it."}},
         {"import", {"steadyproxy import DATA_JSON",
                     "Imports the earlier KiotProxy Manager's data.json: settings, users (their bcrypt passwords keep\n"
                     "working), keys (subdomain, port and region kept; the provider key encrypted) and their logs.\n"
@@ -408,6 +412,26 @@ int cmdImport(const std::string& configPath, const std::vector<std::string>& arg
     return 0;
 }
 
+int cmdRouter(const std::string& configPath, const std::vector<std::string>& args, std::ostream& out, std::ostream& err)
+{
+    if (args.size() != 2 || args[1] != "render") throw UsageError(helps().at("router").usage);
+    auto kernel = makeKernel(configPath);
+    kernel->start(false);
+    auto routers = kernel->registry().allOf<RouterWriter>();
+    if (routers.empty())
+    {
+        err << "no router plugin is configured: add router.traefik (or another router) to plugins.load\n";
+        return 1;
+    }
+    RouterSnapshot snapshot = kernel->keys().routerSnapshot();
+    for (auto* router : routers)
+    {
+        if (routers.size() > 1) out << "# " << kernel->registry().idOf(router) << "\n";
+        out << router->render(snapshot);
+    }
+    return 0;
+}
+
 /// `serve`: the Poco ServerApplication (signals, termination wait).
 class ServeApp : public Poco::Util::ServerApplication
 {
@@ -523,6 +547,7 @@ int runCli(const std::vector<std::string>& argv, std::istream& in, std::ostream&
         if (command == "user") return cmdUser(configPath, args, in, out, err);
         if (command == "key") return cmdKey(configPath, args, in, out, err);
         if (command == "import") return cmdImport(configPath, args, out, err);
+        if (command == "router") return cmdRouter(configPath, args, out, err);
         err << "unknown command \"" << command << "\"\n\n" << kUsage;
         return 2;
     }

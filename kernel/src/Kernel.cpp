@@ -81,7 +81,7 @@ void Kernel::start(bool online)
         _host->start(_clock, _events, _options.dataDir + "/plugins");
     else
         _host->start(_clock, _events, _options.dataDir + "/plugins", [](const LoadedPlugin& p) {
-            return p.kind == "storage" || p.kind == "auth" || p.kind == "provider";
+            return p.kind == "storage" || p.kind == "auth" || p.kind == "provider" || p.kind == "router";
         });
     _host->registry().require<Storage>("storage");
     if (online)

@@ -17,7 +17,8 @@ namespace steadyproxy::kernel {
 
 /// Everything a running steadyproxy holds, wired in order: configuration -> plugins ->
 /// secrets -> key service. Used by `serve` (online) and by CLI commands (offline: only
-/// storage, auth and provider plugins are started; no port is bound).
+/// storage, auth, provider and router plugins are started; no port is bound, nothing is
+/// written to routers).
 class Kernel
 {
 public:

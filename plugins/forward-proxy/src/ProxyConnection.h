@@ -1,0 +1,143 @@
+#pragma once
+#include "AccessLog.h"
+#include "EventLoop.h"
+#include "HttpRequestParser.h"
+#include "HttpResponseHead.h"
+#include "ProxyCore.h"
+#include "Socks5.h"
+#include <memory>
+#include <string>
+#include <vector>
+#include <sys/socket.h>
+
+namespace steadyproxy::forward {
+
+/// One client connection and (at most) one upstream connection, driven by its worker's
+/// event loop: HTTP proxy requests (keep-alive, pipelining), CONNECT and SOCKS5 tunnels.
+/// Lives on one loop thread; created and destroyed there.
+class ProxyConnection
+{
+public:
+    ProxyConnection(ProxyCore& core, Worker& worker, std::uint64_t id, int fd, const sockaddr_storage& peer,
+        std::shared_ptr<Endpoint> endpoint);
+    ~ProxyConnection();
+
+    void begin();
+    void onTick(long long now);
+    /// Closes both sockets now; the object is destroyed after the current batch of events.
+    void closeNow();
+    const std::shared_ptr<Endpoint>& endpoint() const { return _ep; }
+    void onResolved(int seq, Resolved result);
+
+private:
+    enum class Phase { Detect, HttpHead, Socks, Connecting, Exchange, Tunnel, Closing, Closed };
+    enum class UpState { None, Resolving, Connecting, Handshake, Ready };
+    enum class Verdict { Ok, BadCredentials, Forbidden, Disabled };
+
+    struct Side : IoHandler
+    {
+        ProxyConnection* self = nullptr;
+        bool client = true;
+        void onIo(std::uint32_t events) override { self->onIo(client, events); }
+    };
+
+    void onIo(bool client, std::uint32_t events);
+    void readClient();
+    void readUpstream();
+    void onClientData(const char* p, std::size_t n);
+    void onClientEof();
+    void onUpstreamData(const char* p, std::size_t n);
+    void onUpstreamEof(int error);
+    void process();
+    void processHttp();
+    void processSocks();
+
+    Verdict authorize(bool hasCredentials, const std::string& user, const std::string& pass);
+    void startRequest();
+    void dial(std::shared_ptr<const Upstream> up, const std::string& host, std::uint16_t port);
+    void connectNext();
+    void onConnected();
+    void startHandshake();
+    void onHandshakeData();
+    void upstreamReady(std::string leftover);
+    void beginExchange();
+    std::size_t consumeRequestBody(const char* p, std::size_t n);
+    void onResponseBody(const char* p, std::size_t n);
+    void responseDone();
+    void retryOrFail(const std::string& why);
+
+    /// Ends the request with an error for the client: HTTP status (with a one-line reason)
+    /// or SOCKS5 reply code. `publish`: report it as an upstream failure.
+    void fail(int httpStatus, std::uint8_t socksCode, const std::string& reason, bool publish);
+    void respondHttp(int status, const std::string& reason, const std::string& extraHeaders, long long delayMs = 0);
+    void respondSocks(const std::string& bytes, long long delayMs = 0);
+    void startClosing();
+
+    void sendClient(const char* p, std::size_t n);
+    void sendClient(const std::string& s) { sendClient(s.data(), s.size()); }
+    void sendUpstream(const char* p, std::size_t n);
+    void sendUpstream(const std::string& s) { sendUpstream(s.data(), s.size()); }
+    void flushClient();
+    void flushUpstream();
+    void afterClientDrained();
+    void checkHalfClose();
+    void dropUpstream();
+    void updateInterest();
+    bool wantClientRead() const;
+    bool wantUpstreamRead() const;
+    void logRecord();
+    std::string proxyAuthorization() const;
+    std::string upstreamName() const { return _up ? _up->describe() : std::string("none"); }
+    void addIn(std::size_t n);
+    void addOut(std::size_t n);
+
+    ProxyCore& _core;
+    Worker& _worker;
+    const std::uint64_t _id;
+    int _cfd;
+    int _ufd = -1;
+    Side _cside, _uside;
+    std::uint32_t _cev = 0, _uev = 0;
+    sockaddr_storage _peer;
+    std::string _peerText;
+    std::shared_ptr<Endpoint> _ep;
+    const bool _gateway;
+    bool _counted = false;
+    bool _socksMode = false;
+    Phase _phase = Phase::Detect;
+    UpState _upState = UpState::None;
+
+    std::string _cin, _cout, _uout, _uin, _held;
+    std::size_t _coutOff = 0, _uoutOff = 0;
+
+    HttpRequestParser _parser;
+    HttpRequest _req;
+    HttpResponseParser _rparser;
+    HttpResponse _resp;
+    ChunkedDecoder _reqChunks, _respChunks;
+    bool _reqBodyDone = true, _respHeadDone = false, _decode = false, _closeAfter = false;
+    std::uint64_t _reqLeft = 0, _respLeft = 0;
+
+    Socks5ServerHandshake _socks;
+    Socks5ClientHandshake _sockc;
+    std::string _socksHost;
+    std::uint16_t _socksPort = 0;
+
+    std::shared_ptr<const Upstream> _up;
+    std::string _targetHost;
+    std::uint16_t _targetPort = 0;
+    bool _tunnel = false;
+    bool _upReusable = false, _upReused = false;
+    int _dialSeq = 0;
+    std::vector<sockaddr_storage> _addrs;
+    std::size_t _addrIndex = 0;
+    int _lastConnectError = 0;
+
+    bool _clientEof = false, _upEof = false, _cShut = false, _uShut = false;
+    long long _deadline = 0, _lastActivity = 0, _wakeAt = 0;
+
+    AccessRecord _rec;
+    bool _recOpen = false;
+};
+
+} // namespace steadyproxy::forward

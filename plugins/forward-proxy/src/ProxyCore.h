@@ -1,0 +1,150 @@
+#pragma once
+#include "AccessLog.h"
+#include "ClientAccess.h"
+#include "EventLoop.h"
+#include "Resolver.h"
+#include <steadyproxy/sdk/ForwardProxy.h>
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace steadyproxy::forward {
+
+class ProxyConnection;
+
+/// The plugin's configuration (see ForwardProxyPlugin::configOptions()).
+struct ProxySettings
+{
+    std::string listenHost = "0.0.0.0";
+    int gatewayPort = 0;
+    int threads = 2;
+    long long maxConnections = 10000;
+    std::string accessLog;
+    long long headerTimeoutMs = 30000;
+    long long connectTimeoutMs = 10000;
+    long long idleTimeoutMs = 300000;
+    long long drainMs = 0; ///< 0 = tunnels on an old upstream run until they end
+};
+
+/// One endpoint as served: its spec, current upstream and figures. Shared by the plugin
+/// and every connection of the endpoint; all members thread-safe.
+class Endpoint
+{
+public:
+    struct Access
+    {
+        std::string name, username, password;
+        std::vector<Cidr> allow;
+        bool active = true;
+    };
+
+    explicit Endpoint(std::int64_t keyId): keyId(keyId) {}
+
+    const std::int64_t keyId;
+
+    Access access() const { std::lock_guard<std::mutex> l(_mutex); return _access; }
+    void setAccess(Access a) { std::lock_guard<std::mutex> l(_mutex); _access = std::move(a); }
+    std::shared_ptr<const Upstream> upstream() const { std::lock_guard<std::mutex> l(_mutex); return _upstream; }
+    /// The upstream and when it was last replaced (epoch ms).
+    std::shared_ptr<const Upstream> upstream(long long& changedAt) const
+    {
+        std::lock_guard<std::mutex> l(_mutex);
+        changedAt = _changedAt;
+        return _upstream;
+    }
+    void setUpstream(std::shared_ptr<const Upstream> up, long long now)
+    {
+        std::lock_guard<std::mutex> l(_mutex);
+        _upstream = std::move(up);
+        _changedAt = now;
+    }
+    std::string name() const { std::lock_guard<std::mutex> l(_mutex); return _access.name; }
+
+    std::atomic<std::uint64_t> active{0}, total{0}, bytesIn{0}, bytesOut{0}, errors{0};
+    std::atomic<bool> listening{false};
+
+private:
+    mutable std::mutex _mutex;
+    Access _access;
+    std::shared_ptr<const Upstream> _upstream;
+    long long _changedAt = 0;
+};
+
+/// One event-loop thread and the connections it owns.
+struct Worker
+{
+    EventLoop loop;
+    std::unordered_map<std::uint64_t, std::unique_ptr<ProxyConnection>> connections;
+    std::uint64_t nextId = 1;
+};
+
+/// What connections and listeners share: settings, resolver, throttle, access log, the
+/// endpoint names for the gateway port, the workers, and the kernel's context.
+class ProxyCore
+{
+public:
+    ProxySettings settings;
+    Resolver resolver;
+    AuthThrottle throttle;
+    AccessLog accessLog;
+    PluginContext* context = nullptr;
+    std::vector<std::unique_ptr<Worker>> workers;
+    std::atomic<long long> connections{0};
+
+    long long now() const { return context->clock().now(); }
+
+    std::shared_ptr<Endpoint> findByName(const std::string& name) const
+    {
+        std::lock_guard<std::mutex> l(_namesMutex);
+        auto it = _names.find(name);
+        return it == _names.end() ? nullptr : it->second;
+    }
+    void setName(const std::string& name, std::shared_ptr<Endpoint> ep)
+    {
+        std::lock_guard<std::mutex> l(_namesMutex);
+        if (ep) _names[name] = std::move(ep);
+        else _names.erase(name);
+    }
+
+    /// Reports a failed connection to an upstream on the event bus and in the log.
+    void publishFailure(const Endpoint* ep, const Upstream* up, const std::string& reason);
+
+    /// Hands an accepted socket to a worker (round robin). Takes ownership of `fd`.
+    void dispatch(int fd, const sockaddr_storage& peer, std::shared_ptr<Endpoint> ep);
+
+private:
+    mutable std::mutex _namesMutex;
+    std::map<std::string, std::shared_ptr<Endpoint>> _names;
+    std::atomic<unsigned> _nextWorker{0};
+};
+
+/// A listening socket of one endpoint (or of the gateway when the endpoint is null).
+class Listener : public IoHandler
+{
+public:
+    Listener(ProxyCore& core, Worker& worker, std::shared_ptr<Endpoint> endpoint, std::uint16_t port):
+        _core(core), _worker(worker), _endpoint(std::move(endpoint)), _port(port) {}
+    ~Listener() override { close(); }
+    /// Binds (SO_REUSEADDR + SO_REUSEPORT so that a restart never frees the port) and
+    /// starts accepting. Throws Error naming the address and why.
+    void open();
+    /// Stops accepting, after taking what is already queued. Runs on the worker's loop.
+    void close();
+    void onIo(std::uint32_t events) override;
+    std::uint16_t port() const { return _port; }
+
+private:
+    void acceptAll();
+    ProxyCore& _core;
+    Worker& _worker;
+    std::shared_ptr<Endpoint> _endpoint;
+    std::uint16_t _port;
+    int _fd = -1;
+};
+
+} // namespace steadyproxy::forward
