@@ -1,6 +1,7 @@
 """proxy.forward rejects malformed or ambiguous requests (400/414/431 and close) before
 anything reaches an upstream, and accepts the valid forms."""
 import socket
+import time
 import unittest
 
 from fp_support import Harness, basic, read_response, recv_all, url
@@ -38,12 +39,28 @@ class StrictParser(unittest.TestCase):
     def head(self, lines, method=b"POST", version=b"HTTP/1.1"):
         return b"%s %s %s\r\nHost: x\r\nProxy-Authorization: %s\r\n" % (method, self.target, version, AUTH) + lines + b"\r\n"
 
+    def settled_count(self):
+        """The upstream's request count once it has stopped changing for 150 ms (bounded):
+        the upstream records a request on its own thread, possibly after the client had its
+        answer, so counting right away could miss a late arrival or blame the next test."""
+        deadline = time.monotonic() + 3
+        count = len(self.up.requests)
+        stable_since = time.monotonic()
+        while time.monotonic() < deadline:
+            time.sleep(0.03)
+            now = len(self.up.requests)
+            if now != count:
+                count, stable_since = now, time.monotonic()
+            elif time.monotonic() - stable_since >= 0.15:
+                break
+        return count
+
     def expect(self, raw, status):
-        before = len(self.up.requests)
+        before = self.settled_count()
         data = self.send(raw)
         self.assertTrue(data.startswith(b"HTTP/1.1 %d " % status), (raw[:120], data[:200]))
         self.assertIn(b"Connection: close", data)
-        self.assertEqual(len(self.up.requests), before, "a rejected request reached the upstream")
+        self.assertEqual(self.settled_count(), before, "a rejected request reached the upstream")
 
     def test_valid_request_passes(self):
         data = self.send(self.head(b"Content-Length: 3\r\nConnection: close\r\n") + b"abc")
