@@ -193,7 +193,9 @@ std::string readPassword(std::istream& in, std::ostream& out, bool fromStdin, bo
 /// Prints every configuration key (kernel and loaded plugins) as a Markdown table.
 int cmdConfigOptions(const std::string& configPath, std::ostream& out)
 {
-    auto kernel = makeKernel(configPath);
+    auto kernel = configPath.empty()
+                      ? std::make_unique<Kernel>(Config::parse(kEmbeddedConfig, "<embedded default configuration>"), false)
+                      : std::make_unique<Kernel>(Config::load(configPath), false);
     static const char* types[] = {"string", "integer", "boolean", "list"};
     out << "| key | type | default | environment | meaning |\n|---|---|---|---|---|\n";
     for (const auto& [key, option] : buildSchema(kernel->plugins()).options())
@@ -205,7 +207,7 @@ int cmdConfigOptions(const std::string& configPath, std::ostream& out)
         if (!option.choices.empty())
         {
             help += " (";
-            for (std::size_t i = 0; i < option.choices.size(); ++i) help += (i ? " | " : "") + option.choices[i];
+            for (std::size_t i = 0; i < option.choices.size(); ++i) help += (i ? ", " : "") + option.choices[i];
             help += ")";
         }
         if (option.required) help += "; required";

@@ -26,7 +26,9 @@ public:
     /// Throws ConfigError/Error with a message naming file, line and key.
     explicit Kernel(const std::string& configPath);
     /// The same from an already parsed configuration (e.g. the embedded defaults).
-    explicit Kernel(Config config);
+    /// `validatePlugins` false loads the plugins without checking or configuring their
+    /// sections (`config options` lists what they accept).
+    explicit Kernel(Config config, bool validatePlugins = true);
     ~Kernel();
 
     /// Starts plugins (all when online, else storage/auth/provider), the secret box and the
