@@ -7,6 +7,7 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/IPAddress.h>
 #include <Poco/Net/NameValueCollection.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Path.h>
@@ -350,6 +351,58 @@ private:
     AdminServer& _server;
 };
 
+/// Whether `address` lies in one of `cidrs` ("10.0.0.0/8", "::1/128", or a bare address).
+bool inCidrs(const std::string& address, const std::vector<std::string>& cidrs)
+{
+    Poco::Net::IPAddress ip;
+    if (!Poco::Net::IPAddress::tryParse(address, ip)) return false;
+    if (ip.family() == Poco::Net::IPAddress::IPv6 && ip.isIPv4Mapped())
+        ip = Poco::Net::IPAddress(address.substr(address.rfind(':') + 1));
+    for (const auto& cidr : cidrs)
+    {
+        std::string base = cidr.substr(0, cidr.find('/'));
+        Poco::Net::IPAddress net;
+        if (!Poco::Net::IPAddress::tryParse(base, net) || net.family() != ip.family()) continue;
+        unsigned bits = cidr.find('/') == std::string::npos ? (net.family() == Poco::Net::IPAddress::IPv4 ? 32 : 128)
+                                                             : static_cast<unsigned>(std::stoul(cidr.substr(cidr.find('/') + 1)));
+        Poco::Net::IPAddress mask(bits, net.family());
+        if ((ip & mask) == (net & mask)) return true;
+    }
+    return false;
+}
+
+class MetricsHandler : public Poco::Net::HTTPRequestHandler
+{
+public:
+    explicit MetricsHandler(AdminServer& server): _server(server) {}
+    void handleRequest(HTTPServerRequest& http, HTTPServerResponse& response) override
+    {
+        try
+        {
+            api::ApiRequest r = buildRequest(_server, http);
+            if (!inCidrs(r.clientAddress, _server.kernel().options().metricsAllow))
+            {
+                authenticate(_server, http, r);
+                if (!r.user) throw api::ApiError(401, "unauthenticated", "metrics need a login or token from this address");
+            }
+            std::string text = _server.kernel().metrics().render(_server.kernel());
+            response.setContentType("text/plain; version=0.0.4; charset=utf-8");
+            response.set("Cache-Control", "no-store");
+            response.sendBuffer(text.data(), text.size());
+        }
+        catch (const api::ApiError& e)
+        {
+            sendError(response, e);
+        }
+        catch (const std::exception& e)
+        {
+            if (!response.sent()) sendError(response, api::ApiError(500, "internal", e.what()));
+        }
+    }
+private:
+    AdminServer& _server;
+};
+
 class StaticHandler : public Poco::Net::HTTPRequestHandler
 {
 public:
@@ -421,5 +474,6 @@ Poco::Net::HTTPRequestHandler* newHealthHandler(AdminServer& server, const std::
 Poco::Net::HTTPRequestHandler* newApiHandler(AdminServer& server) { return new ApiHandler(server); }
 Poco::Net::HTTPRequestHandler* newEventStreamHandler(AdminServer& server) { return new EventStreamHandler(server); }
 Poco::Net::HTTPRequestHandler* newStaticHandler(AdminServer& server) { return new StaticHandler(server); }
+Poco::Net::HTTPRequestHandler* newMetricsHandler(AdminServer& server) { return new MetricsHandler(server); }
 
 } // namespace steadyproxy::kernel

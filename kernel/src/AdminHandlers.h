@@ -12,6 +12,8 @@ Poco::Net::HTTPRequestHandler* newHealthHandler(AdminServer& server, const std::
 Poco::Net::HTTPRequestHandler* newApiHandler(AdminServer& server);
 /// /api/events: Server-Sent Events of the kernel's event bus.
 Poco::Net::HTTPRequestHandler* newEventStreamHandler(AdminServer& server);
+/// /metrics: Prometheus text; open to admin.metrics_allow addresses, else needs a login or token.
+Poco::Net::HTTPRequestHandler* newMetricsHandler(AdminServer& server);
 /// Everything else: the built web pages, with index.html for unknown page paths.
 Poco::Net::HTTPRequestHandler* newStaticHandler(AdminServer& server);
 

@@ -22,6 +22,7 @@ public:
         std::string path = request.getURI().substr(0, request.getURI().find('?'));
         if (path == "/health/live" || path == "/health/ready" || path == "/health") return newHealthHandler(_server, path);
         if (path == "/api/events") return newEventStreamHandler(_server);
+        if (path == "/metrics") return newMetricsHandler(_server);
         if (path == "/api" || path.rfind("/api/", 0) == 0) return newApiHandler(_server);
         return newStaticHandler(_server);
     }

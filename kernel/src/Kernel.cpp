@@ -92,6 +92,7 @@ void Kernel::start(bool online)
         _scheduler->start();
     }
     _keys = std::make_unique<KeyService>(_options, _host->registry(), *_secrets, _clock, _events, _scheduler.get(), online);
+    _keys->setMetrics(&_metrics);
     _keys->start();
     _started = true;
 }

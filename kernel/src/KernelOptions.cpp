@@ -19,6 +19,7 @@ const std::vector<ConfigOption>& kernelOptions()
         {"admin.session_idle_minutes", T::Integer, "60", "a session unused this long ends", 1, 10080},
         {"admin.session_absolute_hours", T::Integer, "12", "a session ends this long after login", 1, 720},
         {"admin.trusted_proxies", T::StringList, "127.0.0.1,::1", "peers whose X-Forwarded-Proto/For are believed (a TLS-terminating router)"},
+        {"admin.metrics_allow", T::StringList, "127.0.0.0/8,::1/128", "client addresses (CIDR) that may read /metrics without logging in"},
         {"endpoints.domain", T::String, "localhost", "public base domain: endpoints are proxyN.<domain>, the admin app app.<domain>", 0, 0, {}, "DOMAIN"},
         {"endpoints.proxy_host", T::String, "127.0.0.1", "address routers and health checks use to reach endpoint ports", 0, 0, {}, "STEADYPROXY_PROXY_HOST"},
         {"endpoints.port_start", T::Integer, "9001", "first port handed to endpoints", 1, 65535, {}, "PROXY_PORT_START"},
@@ -50,6 +51,7 @@ KernelOptions KernelOptions::from(const Poco::Util::AbstractConfiguration& c)
     o.sessionIdleMinutes = c.getInt("admin.session_idle_minutes", 60);
     o.sessionAbsoluteHours = c.getInt("admin.session_absolute_hours", 12);
     o.trustedProxies = getList(c, "admin.trusted_proxies");
+    o.metricsAllow = getList(c, "admin.metrics_allow");
     o.domain = c.getString("endpoints.domain", "localhost");
     o.proxyHost = c.getString("endpoints.proxy_host", "127.0.0.1");
     o.portStart = static_cast<std::uint16_t>(c.getInt("endpoints.port_start", 9001));

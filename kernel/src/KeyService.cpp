@@ -31,6 +31,20 @@ void validateCidr(const std::string& cidr)
     }
 }
 
+const char* kindName(ProviderError::Kind kind)
+{
+    switch (kind)
+    {
+    case ProviderError::Kind::Transient: return "transient";
+    case ProviderError::Kind::TooEarly: return "too_early";
+    case ProviderError::Kind::KeyNotFound: return "key_not_found";
+    case ProviderError::Kind::KeyExpired: return "key_expired";
+    case ProviderError::Kind::NoLease: return "no_lease";
+    case ProviderError::Kind::Rejected: return "rejected";
+    }
+    return "other";
+}
+
 bool sameUpstream(const Lease& a, const Lease& b)
 {
     return a.realIp == b.realIp && a.http == b.http && a.socks5 == b.socks5;
@@ -119,6 +133,16 @@ void KeyService::stop()
         _events.unsubscribe(_subscription);
         _subscription = 0;
     }
+}
+
+void KeyService::countCall(const ProxyKey& key, const std::string& call, const std::string& outcome)
+{
+    if (_metrics) _metrics->countProviderCall(key.providerId, call, outcome);
+}
+
+void KeyService::countRotation(const std::string& reason, const std::string& result)
+{
+    if (_metrics) _metrics->countRotation(reason, result);
 }
 
 UpstreamProvider& KeyService::providerFor(const ProxyKey& key) const
@@ -338,6 +362,12 @@ void KeyService::removeKey(std::int64_t id)
         try
         {
             providerFor(key).release(providerKey(key));
+            countCall(key, "release", "ok");
+        }
+        catch (const ProviderError& e)
+        {
+            countCall(key, "release", kindName(e.kind()));
+            logger().warning("could not release the upstream of " + key.subdomain + ": " + e.what());
         }
         catch (const std::exception& e)
         {
@@ -453,6 +483,7 @@ RotationOutcome KeyService::obtainLease(std::int64_t id, const std::string& reas
     EpochMs now = _clock.now();
     if (current && current->nextChangeAt > now && reason != "add")
     {
+        countRotation(reason, "scheduled");
         outcome.scheduled = true;
         outcome.at = current->nextChangeAt;
         outcome.message = "the provider allows the next change in " +
@@ -471,17 +502,26 @@ RotationOutcome KeyService::obtainLease(std::int64_t id, const std::string& reas
     ProviderKey pk = providerKey(key);
     pk.region = useRegion;
     std::optional<Lease> lease;
+    std::string call = "current";
     try
     {
         if (!current)
         {
             lease = provider.current(pk);
+            countCall(key, call, "ok");
             if (lease && lease->expiresAt && lease->expiresAt <= now + 1000 * _settings.expiryLeadSeconds) lease.reset();
         }
-        if (!lease) lease = provider.acquire(pk, useRegion);
+        if (!lease)
+        {
+            call = "acquire";
+            lease = provider.acquire(pk, useRegion);
+            countCall(key, call, "ok");
+        }
     }
     catch (const ProviderError& e)
     {
+        countCall(key, call, kindName(e.kind()));
+        countRotation(reason, e.kind() == ProviderError::Kind::TooEarly ? "scheduled" : "error");
         std::lock_guard<std::mutex> lock(_mutex);
         Runtime& r = runtime(id);
         outcome.message = e.what();
@@ -531,6 +571,7 @@ RotationOutcome KeyService::obtainLease(std::int64_t id, const std::string& reas
     if (current && sameUpstream(*current, *lease))
     {
         // The provider answered with the unchanged upstream: treat as "too early".
+        countRotation(reason, "scheduled");
         std::lock_guard<std::mutex> lock(_mutex);
         Runtime& r = runtime(id);
         EpochMs retry = lease->nextChangeAt > now ? lease->nextChangeAt : now + 60000;
@@ -551,6 +592,7 @@ RotationOutcome KeyService::obtainLease(std::int64_t id, const std::string& reas
                                   : "Upstream " + lease->realIp + " (" + lease->location + ")";
     LogEntry log{0, id, "rotate", reason, useRegion, "success", details, now};
     lease->id = _storage.recordLease(*lease, log);
+    countRotation(reason, "success");
     auto upstream = upstreamOf(*lease);
     if (_proxy) _proxy->setUpstream(id, upstream);
     {

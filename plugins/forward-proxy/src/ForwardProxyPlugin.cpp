@@ -255,6 +255,10 @@ std::vector<EndpointStats> ForwardProxyPlugin::stats() const
         s.bytesIn = e.endpoint->bytesIn;
         s.bytesOut = e.endpoint->bytesOut;
         s.errors = e.endpoint->errors;
+        for (std::size_t k = 0; k < e.endpoint->errorKinds.size(); ++k)
+            s.errorsByKind[errorKindName(static_cast<ErrorKind>(k))] = e.endpoint->errorKinds[k].load();
+        s.requestDurations = e.endpoint->requests.snapshot();
+        s.tunnelDurations = e.endpoint->tunnels.snapshot();
         s.listening = e.endpoint->listening && e.listener != nullptr;
         out.push_back(s);
     }

@@ -375,8 +375,13 @@ void ProxyConnection::addOut(std::size_t n)
 void ProxyConnection::logRecord()
 {
     _recOpen = false;
-    if (!_core.accessLog.enabled()) return;
     _rec.durationMs = _core.now() - _rec.time;
+    if (_counted && _ep)
+    {
+        bool tunnel = _rec.method == "CONNECT" || _rec.method == "SOCKS5";
+        (tunnel ? _ep->tunnels : _ep->requests).observe(_rec.durationMs / 1000.0);
+    }
+    if (!_core.accessLog.enabled()) return;
     _rec.client = _peerText;
     if (_ep) _rec.endpoint = _ep->name();
     _core.accessLog.write(_rec);
@@ -463,7 +468,7 @@ void ProxyConnection::processHttp()
         if (st == HttpRequestParser::Status::Error)
         {
             _rec.method = "?";
-            if (_counted && _ep) ++_ep->errors;
+            if (_counted && _ep) _ep->countError(ErrorKind::Protocol);
             respondHttp(_parser.errorStatus(), _parser.errorReason(), "");
             return;
         }
@@ -515,14 +520,17 @@ void ProxyConnection::startRequest()
     case Verdict::BadCredentials:
     {
         long long delay = _core.throttle.fail(_peerText, _core.now());
+        if (_ep) _ep->countError(ErrorKind::Auth);
         respondHttp(407, has ? "proxy authentication failed" : "proxy authentication required",
             "Proxy-Authenticate: Basic realm=\"steadyproxy\"\r\n", delay);
         return;
     }
     case Verdict::Forbidden:
+        if (_ep) _ep->countError(ErrorKind::Forbidden);
         respondHttp(403, "client address not allowed for this endpoint", "");
         return;
     case Verdict::Disabled:
+        if (_ep) _ep->countError(ErrorKind::Forbidden);
         respondHttp(403, "endpoint is disabled", "");
         return;
     }
@@ -530,7 +538,7 @@ void ProxyConnection::startRequest()
     if (!up)
     {
         _up.reset();
-        ++_ep->errors;
+        _ep->countError(ErrorKind::NoUpstream);
         respondHttp(502, "no upstream yet", "");
         return;
     }
@@ -607,6 +615,7 @@ void ProxyConnection::processSocks()
             if (v != Verdict::Ok)
             {
                 long long delay = v == Verdict::BadCredentials ? _core.throttle.fail(_peerText, _core.now()) : 0;
+                if (_ep) _ep->countError(v == Verdict::BadCredentials ? ErrorKind::Auth : ErrorKind::Forbidden);
                 respondSocks(std::string("\x01\x01", 2), delay);
                 return;
             }
@@ -634,7 +643,7 @@ void ProxyConnection::processSocks()
             auto up = _ep->upstream();
             if (!up)
             {
-                ++_ep->errors;
+                _ep->countError(ErrorKind::NoUpstream);
                 _rec.status = socks5::GeneralFailure;
                 respondSocks(socks5::reply(socks5::GeneralFailure));
                 return;
@@ -917,7 +926,7 @@ std::size_t ProxyConnection::consumeRequestBody(const char* p, std::size_t n)
         k = _reqChunks.feed(p, n, nullptr);
         if (_reqChunks.failed())
         {
-            if (_ep) ++_ep->errors;
+            if (_ep) _ep->countError(ErrorKind::Protocol);
             dropUpstream();
             respondHttp(400, "malformed chunked request body", "");
             return n;
@@ -1134,7 +1143,7 @@ void ProxyConnection::fail(int httpStatus, std::uint8_t socksCode, const std::st
 {
     if (_phase == Phase::Closed) return;
     if (publish) _core.publishFailure(_ep.get(), _up.get(), reason);
-    if (_ep) ++_ep->errors;
+    if (_ep) _ep->countError(httpStatus == 504 ? ErrorKind::UpstreamTimeout : ErrorKind::UpstreamFailure);
     dropUpstream();
     if (_socksMode)
     {

@@ -1,5 +1,6 @@
 #pragma once
 #include "AccessLog.h"
+#include "EndpointFigures.h"
 #include "ClientAccess.h"
 #include "EventLoop.h"
 #include "Resolver.h"
@@ -66,7 +67,15 @@ public:
     std::string name() const { std::lock_guard<std::mutex> l(_mutex); return _access.name; }
 
     std::atomic<std::uint64_t> active{0}, total{0}, bytesIn{0}, bytesOut{0}, errors{0};
+    std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(ErrorKind::Count)> errorKinds{};
+    AtomicHistogram requests, tunnels;
     std::atomic<bool> listening{false};
+
+    void countError(ErrorKind kind)
+    {
+        ++errors;
+        ++errorKinds[static_cast<std::size_t>(kind)];
+    }
 
 private:
     mutable std::mutex _mutex;

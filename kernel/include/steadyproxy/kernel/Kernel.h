@@ -4,6 +4,7 @@
 #include <steadyproxy/kernel/EventHub.h>
 #include <steadyproxy/kernel/KernelOptions.h>
 #include <steadyproxy/kernel/KeyService.h>
+#include <steadyproxy/kernel/Metrics.h>
 #include <steadyproxy/kernel/PluginHost.h>
 #include <steadyproxy/kernel/Scheduler.h>
 #include <steadyproxy/kernel/SecretBox.h>
@@ -47,6 +48,7 @@ public:
     OffsetClock& clock() { return _clock; }
     EventHub& events() { return _events; }
     Scheduler& scheduler() { return *_scheduler; }
+    Metrics& metrics() { return _metrics; }
 
     /// When the store has no user: creates the first admin from the bootstrap options, or
     /// with a random password that is returned (to be shown once). Returns "" otherwise.
@@ -58,6 +60,7 @@ private:
     std::unique_ptr<PluginHost> _host;
     OffsetClock _clock;
     EventHub _events{_clock};
+    Metrics _metrics;
     std::unique_ptr<Scheduler> _scheduler;
     std::unique_ptr<SecretBox> _secrets;
     std::unique_ptr<KeyService> _keys;

@@ -24,6 +24,7 @@ struct KernelOptions
     int sessionIdleMinutes = 60;
     int sessionAbsoluteHours = 12;
     std::vector<std::string> trustedProxies;
+    std::vector<std::string> metricsAllow;
     std::string domain;
     std::string proxyHost;       ///< where routers and health checks reach endpoints
     std::uint16_t portStart = 0;

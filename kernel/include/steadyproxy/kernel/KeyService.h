@@ -1,5 +1,6 @@
 #pragma once
 #include <steadyproxy/kernel/KernelOptions.h>
+#include <steadyproxy/kernel/Metrics.h>
 #include <steadyproxy/kernel/Scheduler.h>
 #include <steadyproxy/kernel/SecretBox.h>
 #include <steadyproxy/sdk/ForwardProxy.h>
@@ -56,6 +57,8 @@ public:
     /// lease (if not expired) and plans what is due. No provider call just for restarting.
     void start();
     void stop();
+    /// Where rotations and provider calls are counted (may stay unset).
+    void setMetrics(Metrics* metrics) { _metrics = metrics; }
 
     struct NewKey
     {
@@ -125,6 +128,8 @@ private:
     void runLeaseJob(std::int64_t id, const std::string& reason);
     RotationOutcome obtainLease(std::int64_t id, const std::string& reason, const std::optional<std::string>& region);
     void runHealthJob(std::int64_t id);
+    void countCall(const ProxyKey& key, const std::string& call, const std::string& outcome);
+    void countRotation(const std::string& reason, const std::string& result);
     HealthSample doCheck(std::int64_t id);
     void writeRouters();
     void setStatus(Runtime& r, const std::string& status, const std::string& message);
@@ -141,6 +146,7 @@ private:
     Scheduler* _scheduler;
     bool _online;
     ForwardProxy* _proxy = nullptr;
+    Metrics* _metrics = nullptr;
     std::uint64_t _subscription = 0;
     mutable std::mutex _mutex;        ///< guards _keys and _settings
     std::map<std::int64_t, Runtime> _keys;

@@ -2,6 +2,7 @@
 #include "Plugin.h"
 #include "Types.h"
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,6 +21,16 @@ struct EndpointSpec
     bool active = true;        ///< false: connections are refused with a clear reason
 };
 
+/// A distribution of durations, Prometheus style: counts[i] is the number of observations
+/// <= upperBoundsSeconds[i] (cumulative); the last bound is +infinity.
+struct DurationHistogram
+{
+    std::vector<double> upperBoundsSeconds;
+    std::vector<std::uint64_t> counts;
+    double sumSeconds = 0;
+    std::uint64_t count = 0;
+};
+
 /// Live figures of one endpoint.
 struct EndpointStats
 {
@@ -29,6 +40,11 @@ struct EndpointStats
     std::uint64_t bytesIn = 0;   ///< client -> upstream
     std::uint64_t bytesOut = 0;  ///< upstream -> client
     std::uint64_t errors = 0;
+    /// errors split by kind: "protocol" (malformed request), "auth" (407), "forbidden"
+    /// (allow-list, disabled), "no_upstream", "upstream_timeout", "upstream_failure"
+    std::map<std::string, std::uint64_t> errorsByKind;
+    DurationHistogram requestDurations;  ///< plain HTTP requests, first byte to last
+    DurationHistogram tunnelDurations;   ///< CONNECT and SOCKS5 tunnels, open to close
     bool listening = false;
 };
 
