@@ -5,7 +5,7 @@
 /// that breaks binary compatibility. The kernel refuses a plugin built against another
 /// number (see PluginInfo::abi).
 
-#define SP_SDK_ABI_VERSION 2
+#define SP_SDK_ABI_VERSION 3
 
 /// Marks sdk classes (interfaces, exceptions) as exported even when a plugin is built with
 /// -fvisibility=hidden, so that RTTI (dynamic_cast, catch by type) works across objects.

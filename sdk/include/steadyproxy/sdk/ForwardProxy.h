@@ -70,6 +70,12 @@ public:
     /// Re-binds the endpoint's listener without losing the port.
     virtual void restartEndpoint(std::int64_t keyId) = 0;
     virtual std::vector<EndpointStats> stats() const = 0;
+
+    /// Graceful stop, first half: stop accepting connections on every port, let requests
+    /// and tunnels in progress finish, and return when none is left or `timeoutMs` passed
+    /// (then the rest are closed). Returns how many were still open at the deadline.
+    /// stop() follows.
+    virtual std::size_t drain(long timeoutMs) = 0;
 };
 
 } // namespace steadyproxy

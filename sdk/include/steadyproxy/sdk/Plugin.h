@@ -26,6 +26,26 @@ struct ConfigOption
     std::vector<std::string> choices; ///< allowed String values when not empty
     std::string env;            ///< environment variable that overrides the file, if any
     bool required = false;
+
+    // Shorthands for the common shapes.
+    static ConfigOption string(std::string key, std::string def, std::string help, std::string env = "",
+                               std::vector<std::string> choices = {})
+    {
+        return ConfigOption{std::move(key), Type::String, std::move(def), std::move(help), 0, 0, std::move(choices), std::move(env)};
+    }
+    static ConfigOption integer(std::string key, long long def, long long min, long long max, std::string help,
+                                std::string env = "")
+    {
+        return ConfigOption{std::move(key), Type::Integer, std::to_string(def), std::move(help), min, max, {}, std::move(env)};
+    }
+    static ConfigOption boolean(std::string key, bool def, std::string help, std::string env = "")
+    {
+        return ConfigOption{std::move(key), Type::Boolean, def ? "true" : "false", std::move(help), 0, 0, {}, std::move(env)};
+    }
+    static ConfigOption list(std::string key, std::string def, std::string help, std::string env = "")
+    {
+        return ConfigOption{std::move(key), Type::StringList, std::move(def), std::move(help), 0, 0, {}, std::move(env)};
+    }
 };
 
 /// What the kernel lends a started plugin. Owned by the kernel; valid from start() until
@@ -67,6 +87,21 @@ public:
 
     /// Stops all work and joins every thread the plugin started. Must not throw.
     virtual void stop() {}
+
+    /// Hot reload (SIGHUP, POST /api/config/reload): the plugin's section changed while it
+    /// runs. Apply what can change live and return the keys (relative to the section) that
+    /// only take effect after a restart; the kernel reports them. Throw ConfigError to
+    /// refuse the new section: the old one then stays in force. Called on the kernel's
+    /// reload thread, never concurrently with configure/start/stop. Default: nothing can
+    /// change live, so every changed key is reported as needing a restart.
+    virtual std::vector<std::string> reconfigure(const Poco::Util::AbstractConfiguration& config)
+    {
+        (void)config;
+        return {"*"};
+    }
+
+    /// Reopen log files this plugin writes (SIGUSR1, after log rotation). Must not throw.
+    virtual void reopenLogs() {}
 };
 
 /// Describes a plugin library before it is used. Every plugin exports
