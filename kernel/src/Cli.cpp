@@ -151,11 +151,15 @@ std::string defaultConfigPath()
 }
 
 /// A Kernel built from the file, or from the embedded defaults when there is none.
+} // namespace
+
 std::unique_ptr<Kernel> makeKernel(const std::string& configPath)
 {
     if (!configPath.empty()) return std::make_unique<Kernel>(configPath);
     return std::make_unique<Kernel>(Config::parse(kEmbeddedConfig, "<embedded default configuration>"));
 }
+
+namespace {
 
 std::string formatTime(EpochMs ms)
 {
@@ -434,51 +438,6 @@ int cmdRouter(const std::string& configPath, const std::vector<std::string>& arg
     return 0;
 }
 
-/// `serve`: the Poco ServerApplication (signals, termination wait).
-class ServeApp : public Poco::Util::ServerApplication
-{
-public:
-    explicit ServeApp(std::string configPath): _configPath(std::move(configPath)) {}
-
-protected:
-    void defineOptions(Poco::Util::OptionSet&) override {}
-    int main(const std::vector<std::string>&) override
-    {
-        std::unique_ptr<Kernel> kernel;
-        try
-        {
-            kernel = makeKernel(_configPath);
-            configureLogging(kernel->options().logLevel, kernel->options().logFormat);
-            kernel->start(true);
-            std::string password = kernel->ensureFirstAdmin();
-            if (!password.empty())
-                std::cout << "created the first admin account \"" << kernel->options().adminUsername
-                          << "\"; its password (shown once): " << password << std::endl;
-            AdminServer admin(*kernel);
-            admin.start();
-            Poco::Logger::get("kernel").information(
-                "steadyproxy " STEADYPROXY_VERSION " serving " + std::to_string(kernel->keys().list().size()) +
-                " endpoints; admin API on http://" + kernel->options().adminHost + ":" +
-                std::to_string(kernel->options().adminPort));
-            std::cout << "READY admin=http://" << kernel->options().adminHost << ":" << kernel->options().adminPort
-                      << std::endl;
-            waitForTerminationRequest();
-            Poco::Logger::get("kernel").information("stopping on request");
-            admin.stop();
-            kernel->stop();
-        }
-        catch (const std::exception& e)
-        {
-            std::cerr << "steadyproxy: " << e.what() << std::endl;
-            return 1;
-        }
-        return 0;
-    }
-
-private:
-    std::string _configPath;
-};
-
 } // namespace
 
 int runCli(const std::vector<std::string>& argv, std::istream& in, std::ostream& out, std::ostream& err)
@@ -540,9 +499,7 @@ int runCli(const std::vector<std::string>& argv, std::istream& in, std::ostream&
         if (command == "serve")
         {
             if (args.size() > 1) throw UsageError("serve takes no arguments");
-            ServeApp app(configPath);
-            std::vector<std::string> appArgs{argv[0]};
-            return app.run(appArgs);
+            return serve(configPath.empty() ? std::string() : configPath);
         }
         if (command == "config") return cmdConfig(configPath, args, out, err);
         if (command == "plugins") return cmdPlugins(configPath, out);

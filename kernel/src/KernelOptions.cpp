@@ -12,6 +12,8 @@ const std::vector<ConfigOption>& kernelOptions()
         {"log.level", T::String, "information", "application log level", 0, 0,
          {"fatal", "critical", "error", "warning", "notice", "information", "debug", "trace"}, "STEADYPROXY_LOG_LEVEL"},
         {"log.format", T::String, "text", "application log format", 0, 0, {"text", "json"}, "STEADYPROXY_LOG_FORMAT"},
+        {"log.file", T::String, "", "application log file (reopened on SIGUSR1); empty: standard error", 0, 0, {}, "STEADYPROXY_LOG_FILE"},
+        {"shutdown.drain_seconds", T::Integer, "30", "on SIGTERM, how long requests and tunnels may take to finish", 0, 3600},
         {"admin.host", T::String, "127.0.0.1", "address the admin API and web pages listen on", 0, 0, {}, "STEADYPROXY_ADMIN_HOST"},
         {"admin.port", T::Integer, "8000", "port of the admin API and web pages", 1, 65535, {}, "STEADYPROXY_ADMIN_PORT"},
         {"admin.www_dir", T::String, "", "folder of the built web pages; empty: www/dist of the source tree, else the installed copy", 0, 0, {}, "STEADYPROXY_WWW_DIR"},
@@ -44,6 +46,8 @@ KernelOptions KernelOptions::from(const Poco::Util::AbstractConfiguration& c)
     while (o.dataDir.size() > 1 && o.dataDir.back() == '/') o.dataDir.pop_back();
     o.logLevel = c.getString("log.level", "information");
     o.logFormat = c.getString("log.format", "text");
+    o.logFile = c.getString("log.file", "");
+    o.drainSeconds = c.getInt("shutdown.drain_seconds", 30);
     o.adminHost = c.getString("admin.host", "127.0.0.1");
     o.adminPort = static_cast<std::uint16_t>(c.getInt("admin.port", 8000));
     o.wwwDir = c.getString("admin.www_dir", "");

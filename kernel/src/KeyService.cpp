@@ -70,6 +70,7 @@ KeyService::~KeyService() { stop(); }
 void KeyService::start()
 {
     _settings = _storage.loadSettings();
+    if (!_settings.saved) _settings.healthCheckIntervalSeconds = _options.healthIntervalSeconds;
     std::map<std::int64_t, Lease> leases;
     for (auto& lease : _storage.currentLeases()) leases[lease.keyId] = lease;
     {
@@ -703,11 +704,11 @@ void KeyService::runHealthJob(std::int64_t id)
     {
         logger().error("health check of key " + std::to_string(id) + " failed: " + e.what());
     }
-    int interval = _options.healthIntervalSeconds;
+    int interval = 0;
     {
         std::lock_guard<std::mutex> lock(_mutex);
         if (!_keys.count(id)) return;
-        interval = _settings.healthCheckIntervalSeconds > 0 ? _settings.healthCheckIntervalSeconds : interval;
+        interval = _settings.healthCheckIntervalSeconds;
     }
     _scheduler->schedule(healthJob(id), _clock.now() + interval * 1000LL, [this, id] { runHealthJob(id); });
 }
@@ -834,11 +835,21 @@ void KeyService::saveSettings(const Settings& settings)
     {
         std::lock_guard<std::mutex> lock(_mutex);
         _settings = settings;
+        _settings.saved = true;
         for (auto& [id, r] : _keys) ids.push_back(id);
     }
     publish("settings.changed", 0);
     if (_online)
         for (auto id : ids) plan(id);
+}
+
+bool KeyService::seedHealthInterval(int seconds)
+{
+    std::lock_guard<std::mutex> lock(_mutex);
+    _options.healthIntervalSeconds = seconds;
+    if (_settings.saved) return false;
+    _settings.healthCheckIntervalSeconds = seconds;
+    return true;
 }
 
 RouterSnapshot KeyService::routerSnapshot() const

@@ -1,6 +1,8 @@
 #include <steadyproxy/kernel/Cli.h>
 #include <Poco/AutoPtr.h>
 #include <Poco/ConsoleChannel.h>
+#include <Poco/FileChannel.h>
+#include <mutex>
 #include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/FormattingChannel.h>
@@ -33,15 +35,34 @@ public:
 
 } // namespace
 
-void configureLogging(const std::string& level, const std::string& format)
+namespace {
+Poco::AutoPtr<Poco::Channel> g_output;
+std::mutex g_mutex;
+} // namespace
+
+void reopenLogFile()
 {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    if (auto* file = dynamic_cast<Poco::FileChannel*>(g_output.get())) file->close(); // reopened by the next line
+}
+
+void configureLogging(const std::string& level, const std::string& format, const std::string& file)
+{
+    std::lock_guard<std::mutex> lock(g_mutex);
     Poco::AutoPtr<Poco::Formatter> formatter;
     if (format == "json")
         formatter = new JsonFormatter;
     else
         formatter = new Poco::PatternFormatter("%Y-%m-%dT%H:%M:%S.%iZ %p %s: %t");
-    Poco::AutoPtr<Poco::ConsoleChannel> console(new Poco::ConsoleChannel(std::clog));
-    Poco::AutoPtr<Poco::FormattingChannel> channel(new Poco::FormattingChannel(formatter, console));
+    if (file.empty())
+        g_output = new Poco::ConsoleChannel(std::clog);
+    else
+    {
+        Poco::AutoPtr<Poco::FileChannel> channel(new Poco::FileChannel(file));
+        channel->open();
+        g_output = channel;
+    }
+    Poco::AutoPtr<Poco::FormattingChannel> channel(new Poco::FormattingChannel(formatter, g_output));
     Poco::Logger::root().setChannel(channel);
     Poco::Logger::setLevel("", Poco::Logger::parseLevel(level));
     std::vector<std::string> names;

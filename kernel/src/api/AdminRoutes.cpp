@@ -174,6 +174,21 @@ void addAdminRoutes(Router& router, ApiServices& s)
         });
     }
 
+    router.add("POST", "/api/config/reload", Access::Admin,
+               "Re-read the configuration file and apply what can change live (as SIGHUP)", [&s](ApiRequest&) {
+        ReloadReport report = s.kernel.reload();
+        if (!report.ok) throw ApiError(422, "invalid_config", report.error.empty() ? "the reload was refused" : report.error);
+        Poco::JSON::Object::Ptr o = success();
+        Poco::JSON::Array::Ptr applied = new Poco::JSON::Array, restart = new Poco::JSON::Array, notes = new Poco::JSON::Array;
+        for (const auto& k : report.applied) applied->add(k);
+        for (const auto& k : report.restartRequired) restart->add(k);
+        for (const auto& n : report.notes) notes->add(n);
+        o->set("applied", applied);
+        o->set("restart_required", restart);
+        o->set("notes", notes);
+        return ok(o);
+    });
+
     router.add("GET", "/api/plugins", Access::User, "Loaded plugins", [&s](ApiRequest&) {
         Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
         for (const auto& p : s.kernel.plugins().plugins())

@@ -39,6 +39,7 @@ Settings SettingsTable::load()
     s.healthCheckIntervalSeconds = toInt(values, "healthCheckIntervalSeconds", s.healthCheckIntervalSeconds);
     s.failureThreshold = toInt(values, "failureThreshold", s.failureThreshold);
     s.rotateOnFailure = toInt(values, "rotateOnFailure", s.rotateOnFailure) != 0;
+    s.saved = !values.empty();
     return s;
 }
 

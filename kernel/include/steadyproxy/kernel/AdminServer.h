@@ -23,6 +23,9 @@ public:
     ~AdminServer();
     /// Binds and serves. Throws Error naming the address when the port cannot be bound.
     void start();
+    /// Graceful stop begins: readiness answers 503 and event streams end; requests are
+    /// still answered until stop().
+    void beginShutdown() { _stopping = true; }
     void stop();
 
     const api::Router& router() const { return _router; }

@@ -11,10 +11,22 @@
 #include <steadyproxy/sdk/Auth.h>
 #include <steadyproxy/sdk/Storage.h>
 #include <functional>
+#include <mutex>
 #include <memory>
 #include <string>
 
 namespace steadyproxy::kernel {
+
+/// What a hot reload did.
+struct ReloadReport
+{
+    bool ok = false;                          ///< false: refused, the old configuration stays
+    std::string error;                        ///< why it was refused
+    std::vector<std::string> applied;         ///< changed keys now in force
+    std::vector<std::string> restartRequired; ///< changed keys that need a restart
+    std::vector<std::string> notes;           ///< other remarks for a person
+};
+
 
 /// Everything a running steadyproxy holds, wired in order: configuration -> plugins ->
 /// secrets -> key service. Used by `serve` (online) and by CLI commands (offline: only
@@ -50,6 +62,14 @@ public:
     Scheduler& scheduler() { return *_scheduler; }
     Metrics& metrics() { return _metrics; }
 
+    /// Re-reads the configuration file and applies what can change live (logging, health
+    /// interval, drain bound, and each plugin's own live options); reports what needs a
+    /// restart. An invalid file is refused and the old configuration stays. Thread-safe.
+    ReloadReport reload();
+
+    /// Reopens log files (application log and plugins'), after log rotation.
+    void reopenLogs();
+
     /// When the store has no user: creates the first admin from the bootstrap options, or
     /// with a random password that is returned (to be shown once). Returns "" otherwise.
     std::string ensureFirstAdmin();
@@ -65,6 +85,7 @@ private:
     std::unique_ptr<SecretBox> _secrets;
     std::unique_ptr<KeyService> _keys;
     bool _started = false;
+    std::mutex _reloadMutex;
 };
 
 /// Builds the full schema (kernel + each loaded plugin's section).

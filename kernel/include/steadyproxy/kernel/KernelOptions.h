@@ -17,6 +17,8 @@ struct KernelOptions
     std::string dataDir;
     std::string logLevel;
     std::string logFormat;
+    std::string logFile;
+    int drainSeconds = 30;
     std::string adminHost;
     std::uint16_t adminPort = 0;
     std::string wwwDir;

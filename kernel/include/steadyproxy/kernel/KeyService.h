@@ -101,6 +101,9 @@ public:
 
     Settings settings() const;
     void saveSettings(const Settings& settings);
+    /// A new health interval from the configuration (hot reload). It takes effect unless
+    /// settings were saved through the API (the stored value wins); returns whether it did.
+    bool seedHealthInterval(int seconds);
 
     /// The router snapshot of the current endpoints.
     RouterSnapshot routerSnapshot() const;

@@ -73,6 +73,9 @@ struct Settings
     int healthCheckIntervalSeconds = 30;
     int failureThreshold = 3;             ///< consecutive failed checks before a failure rotation
     bool rotateOnFailure = true;
+    /// Set by storage when these were read from a saved row (false: never saved, the
+    /// values are defaults and the kernel may seed them from its configuration).
+    bool saved = false;
 };
 
 /// Per-key overrides of Settings; an unset field means "use the global value".
