@@ -73,6 +73,20 @@ class OperationsTest(unittest.TestCase):
         check = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True, timeout=30)
         self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
 
+    def test_grafana_dashboard_queries_existing_series(self):
+        import os
+        st, text, _ = self.server.client().get("/metrics")
+        text = text.decode() if isinstance(text, bytes) else text
+        families = set(re.findall(r"^# TYPE (\S+) ", text, re.M))
+        dash = json.load(open(os.path.join(os.environ["STEADYPROXY_SOURCE_DIR"], "conf", "grafana", "steadyproxy.json")))
+        used = set()
+        for panel in dash["panels"]:
+            for target in panel["targets"]:
+                for name in re.findall(r"\b((?:steadyproxy|process)_[a-z_]+)", target["expr"]):
+                    used.add(re.sub(r"_(bucket|sum|count)$", "", name))
+        self.assertTrue(used)
+        self.assertEqual(sorted(used - families), [], "the dashboard queries series the server does not export")
+
     def test_metrics_need_login_from_elsewhere(self):
         c = self.server.client()
         st, body, _ = c.request("GET", "/metrics", headers={"X-Forwarded-For": "203.0.113.5"})
