@@ -16,6 +16,11 @@
 
 #include <steadyproxy/kernel/DataJsonImport.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/URI.h>
+#include <sstream>
 #include <fstream>
 
 #include "EmbeddedConfig.h"
@@ -34,7 +39,7 @@ Commands:
   config options    list every configuration key with its default and environment variable
   plugins           list the configured plugins (id, kind, version, file)
   user add|passwd|list   manage admin accounts
-  key add|list|rm   manage provider keys and their endpoints
+  key add|list|rotate|rm   manage provider keys and their endpoints
   import FILE       import the earlier KiotProxy Manager's data.json
   router render     print what the configured routers would write
   version           print the version
@@ -79,10 +84,13 @@ const std::map<std::string, CommandHelp>& helps()
         {"key", {"steadyproxy key add [SECRET] [--secret-stdin] [--name NAME] [--region bac|trung|nam|random]\n"
                  "                        [--provider ID] [--owner USERNAME]\n"
                  "       steadyproxy key list\n"
+                 "       steadyproxy key rotate ID|proxyN [--region bac|trung|nam|random] [--url ADMIN_URL]\n"
                  "       steadyproxy key rm ID|proxyN",
                  "Manages provider keys. `key add` stores the key (encrypted) and gives it an endpoint\n"
                  "(name proxyN, its own port, generated credentials); the server obtains its upstream when it\n"
-                 "starts. Prefer --secret-stdin: arguments are visible to other local users."}},
+                 "starts. Prefer --secret-stdin: arguments are visible to other local users.\n"
+                 "`key rotate` asks the running server (admin API at admin.host:admin.port, or --url) to rotate\n"
+                 "now, or when the provider allows; it needs an API token in STEADYPROXY_API_TOKEN."}},
     };
     return h;
 }
@@ -329,15 +337,72 @@ std::int64_t findKeyId(KeyService& keys, const std::string& ref)
     throw NotFoundError("no key " + ref + " (give its id or its proxyN name; see `steadyproxy key list`)");
 }
 
+/// Rotation needs the running server (it owns the live lease table): ask it through the
+/// admin API with the API token from STEADYPROXY_API_TOKEN.
+int rotateThroughServer(const std::string& url, std::int64_t id, const std::string& region, std::ostream& out,
+                        std::ostream& err)
+{
+    const char* token = std::getenv("STEADYPROXY_API_TOKEN");
+    if (!token || !*token)
+    {
+        err << "key rotate asks the running server: set STEADYPROXY_API_TOKEN to an API token "
+               "(create one in the web pages or with POST /api/tokens)\n";
+        return 2;
+    }
+    Poco::URI uri(url);
+    Poco::Net::HTTPClientSession session(uri.getHost(), uri.getPort());
+    session.setTimeout(Poco::Timespan(60, 0));
+    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, "/api/proxies/" + std::to_string(id) + "/rotate",
+                                   Poco::Net::HTTPMessage::HTTP_1_1);
+    request.set("Authorization", std::string("Bearer ") + token);
+    request.setContentType("application/json");
+    Poco::JSON::Object body;
+    if (!region.empty()) body.set("region", region);
+    std::ostringstream text;
+    body.stringify(text);
+    request.setContentLength(static_cast<std::streamsize>(text.str().size()));
+    Poco::JSON::Object::Ptr answer;
+    Poco::Net::HTTPResponse response;
+    try
+    {
+        session.sendRequest(request) << text.str();
+        std::istream& in = session.receiveResponse(response);
+        Poco::JSON::Parser parser;
+        answer = parser.parse(in).extract<Poco::JSON::Object::Ptr>();
+    }
+    catch (const Poco::Exception& e)
+    {
+        err << "cannot reach the server at " << url << ": " << e.displayText() << "\n";
+        return 1;
+    }
+    if (response.getStatus() != Poco::Net::HTTPResponse::HTTP_OK)
+    {
+        auto error = answer && answer->has("error") ? answer->getObject("error") : nullptr;
+        err << "the server refused (" << response.getStatus() << "): "
+            << (error ? error->getValue<std::string>("message") : response.getReason()) << "\n";
+        return 1;
+    }
+    out << answer->getValue<std::string>("message") << "\n";
+    return 0;
+}
+
 int cmdKey(const std::string& configPath, const std::vector<std::string>& args, std::istream& in, std::ostream& out,
            std::ostream& err)
 {
     if (args.size() < 2) throw UsageError(helps().at("key").usage);
     const std::string& sub = args[1];
-    Args a = parseArgs(args, 2, {"name", "region", "provider", "owner"}, {"secret-stdin"});
+    Args a = parseArgs(args, 2, {"name", "region", "provider", "owner", "url"}, {"secret-stdin"});
     auto kernel = makeKernel(configPath);
     kernel->start(false);
     KeyService& keys = kernel->keys();
+    if (sub == "rotate")
+    {
+        if (a.positional.size() != 1) throw UsageError("usage: steadyproxy key rotate ID|proxyN [--region R] [--url URL]");
+        std::int64_t id = findKeyId(keys, a.positional[0]);
+        const auto& o = kernel->options();
+        std::string url = a.get("url", "http://" + o.adminHost + ":" + std::to_string(o.adminPort));
+        return rotateThroughServer(url, id, a.get("region"), out, err);
+    }
     if (sub == "list")
     {
         for (const auto& v : keys.list())

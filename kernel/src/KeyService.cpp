@@ -560,6 +560,8 @@ RotationOutcome KeyService::obtainLease(std::int64_t id, const std::string& reas
         }
         else
         {
+            // A permanent refusal: no planned rotation may call the provider again.
+            if (_scheduler) _scheduler->cancel(leaseJob(id));
             r.nextAt = 0;
             r.nextReason.clear();
         }
@@ -613,6 +615,8 @@ RotationOutcome KeyService::obtainLease(std::int64_t id, const std::string& reas
     publish("upstream.changed", id, {{"old_ip", outcome.oldIp}, {"new_ip", lease->realIp}, {"location", lease->location},
                                      {"reason", reason}, {"upstream", upstream ? upstream->describe() : ""}});
     plan(id);
+    // Check the new upstream through the endpoint right away (and so refresh the exit IP).
+    if (_scheduler) _scheduler->schedule(healthJob(id), _clock.now() + 200, [this, id] { runHealthJob(id); });
     return outcome;
 }
 
@@ -753,7 +757,9 @@ HealthSample KeyService::doCheck(std::int64_t id)
                                                : sample.error,
                                      sample.at});
         }
-        if (r.key.status != "waiting" || sample.ok)
+        // A key the provider refused for good keeps that error (and its message) until a
+        // person acts, even while its last upstream still answers.
+        if (!r.halted && (r.key.status != "waiting" || sample.ok))
             setStatus(r, sample.ok ? sample.state : "error", sample.ok ? "" : sample.error);
     }
     publish("health.changed", id, {{"state", sample.state}, {"latency_ms", std::to_string(sample.latencyMs)},

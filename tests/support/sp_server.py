@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -28,11 +29,17 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def free_port_range(count: int, host: str = "127.0.0.1") -> int:
-    """The first of `count` consecutive ports that are free now."""
-    for _ in range(200):
-        start = free_port(host)
-        if start + count > 65000:
-            continue
+    """The first of `count` consecutive ports that are free now, chosen below the kernel's
+    ephemeral range (so outgoing connections of other tests never take them meanwhile)."""
+    low, high = 20000, 32000
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            high = min(high, int(f.read().split()[0]))
+    except (OSError, ValueError):
+        pass
+    rng = random.Random()
+    for _ in range(500):
+        start = rng.randrange(low, high - count)
         ok = True
         for p in range(start, start + count):
             with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -121,7 +128,7 @@ class SteadyproxyServer:
                  data_dir: str | None = None, health_interval: int = 30):
         self.tmp = tempfile.mkdtemp(prefix="steadyproxy-test-")
         self.data_dir = data_dir or os.path.join(self.tmp, "data")
-        self.admin_port = free_port()
+        self.admin_port = free_port_range(1)
         self.port_start = free_port_range(ports)
         self.port_end = self.port_start + ports - 1
         self.api_base = api_base
