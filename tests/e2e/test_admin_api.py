@@ -307,8 +307,19 @@ class AdminApiTest(unittest.TestCase):
         self.assertEqual(again["imported"], {"settings": 0, "users": 0, "keys": 0, "logs": 0}, again)
         self.assertEqual(self.admin.get("/api/settings")[1]["auto_rotate_interval_minutes"], 12)
         self.error(self.admin.post("/api/import", {"something": "else"}), 422)
-        # the next login re-hashed the imported bcrypt password; it still verifies
+        # the first login re-hashed the imported bcrypt password with Argon2id; it still verifies
+        import os, sqlite3
+        db = sqlite3.connect(os.path.join(self.server.data_dir, "plugins", "storage.sqlite", "steadyproxy.db"))
+        (stored,) = db.execute("SELECT password_hash FROM users WHERE username = 'legacy'").fetchone()
+        db.close()
+        self.assertTrue(stored.startswith("$argon2id$"), stored)
         self.server.login("legacy", password)
+        # the provider keys are stored encrypted, never in clear
+        db = sqlite3.connect(os.path.join(self.server.data_dir, "plugins", "storage.sqlite", "steadyproxy.db"))
+        dump = "\n".join(db.iterdump())
+        db.close()
+        self.assertNotIn(key, dump)
+        self.assertNotIn(key, self.server.log_text())
 
     # ------------------------------------------------------------------ OpenAPI
     def test_openapi_lists_every_route_that_answers(self):

@@ -107,6 +107,8 @@ class UserPathTest(unittest.TestCase):
         self.assertEqual(status, 200, body)
         time.sleep(4)   # let a rotation that was already due finish
         current_ip = self.standin.assignment(key)["realIpAddress"]
+        self.assertNotIn(key, self.server.log_text())                 # no log line holds the provider key
+        self.assertNotIn(creds["password"], self.server.log_text())   # nor an endpoint password
         self.assertEqual(self.server.stop(), 0, self.server.log_text())
         self.standin.clear_calls()
         self.server.start()

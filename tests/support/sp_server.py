@@ -86,7 +86,10 @@ class ApiClient:
             h["X-CSRF-Token"] = self.csrf
         h.update(headers or {})
         try:
-            conn.request(method, path, body=data, headers=h)
+            try:
+                conn.request(method, path, body=data, headers=h)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the server answered (e.g. 413) and closed before the whole body was sent
             resp = conn.getresponse()
             text = resp.read()
             for name, value in resp.getheaders():
