@@ -56,6 +56,13 @@ bool Cidr::contains(const sockaddr_storage& peer) const
     return false;
 }
 
+std::string Cidr::text() const
+{
+    char buf[INET6_ADDRSTRLEN] = "?";
+    ::inet_ntop(family, addr, buf, sizeof buf);
+    return std::string(buf) + "/" + std::to_string(bits);
+}
+
 bool isAllowed(const std::vector<Cidr>& allow, const sockaddr_storage& peer)
 {
     if (allow.empty()) return true;

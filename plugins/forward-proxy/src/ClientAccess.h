@@ -20,6 +20,8 @@ struct Cidr
     /// Throws std::invalid_argument naming the text when it is not a CIDR.
     static Cidr parse(const std::string& text);
     bool contains(const sockaddr_storage& peer) const;
+    /// "10.0.0.0/8", "2001:db8::/32".
+    std::string text() const;
 };
 
 /// True when `allow` is empty or one network contains the peer (IPv4-mapped IPv6 peers are

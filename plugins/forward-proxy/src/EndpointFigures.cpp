@@ -13,6 +13,8 @@ const char* errorKindName(ErrorKind kind)
     case ErrorKind::NoUpstream: return "no_upstream";
     case ErrorKind::UpstreamTimeout: return "upstream_timeout";
     case ErrorKind::UpstreamFailure: return "upstream_failure";
+    case ErrorKind::Limited: return "limited";
+    case ErrorKind::Denied: return "denied";
     case ErrorKind::Count: break;
     }
     return "other";

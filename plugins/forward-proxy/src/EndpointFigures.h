@@ -7,7 +7,7 @@
 namespace steadyproxy::forward {
 
 /// Why a request or tunnel failed, for the per-kind error counters.
-enum class ErrorKind { Protocol, Auth, Forbidden, NoUpstream, UpstreamTimeout, UpstreamFailure, Count };
+enum class ErrorKind { Protocol, Auth, Forbidden, NoUpstream, UpstreamTimeout, UpstreamFailure, Limited, Denied, Count };
 
 /// The name of an ErrorKind in EndpointStats::errorsByKind.
 const char* errorKindName(ErrorKind kind);

@@ -1,4 +1,5 @@
 #include "EventLoop.h"
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <future>
@@ -94,6 +95,24 @@ void EventLoop::runAndWait(const std::function<void()>& fn)
     future.get();
 }
 
+void EventLoop::runAfter(long long delayMs, std::function<void()> fn)
+{
+    _timers.push_back(Timer{std::chrono::steady_clock::now() + std::chrono::milliseconds(delayMs < 0 ? 0 : delayMs), ++_timerSeq, std::move(fn)});
+    std::push_heap(_timers.begin(), _timers.end(), std::greater<Timer>());
+}
+
+void EventLoop::runTimers()
+{
+    auto now = std::chrono::steady_clock::now();
+    while (!_timers.empty() && _timers.front().at <= now)
+    {
+        std::pop_heap(_timers.begin(), _timers.end(), std::greater<Timer>());
+        Timer t = std::move(_timers.back());
+        _timers.pop_back();
+        t.fn();
+    }
+}
+
 void EventLoop::drainPosted()
 {
     std::vector<std::function<void()>> work;
@@ -111,7 +130,13 @@ void EventLoop::run()
     auto nextTick = std::chrono::steady_clock::now();
     while (_running)
     {
-        int n = ::epoll_wait(_epoll, events, 256, 250);
+        int timeout = 250;
+        if (!_timers.empty())
+        {
+            auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(_timers.front().at - std::chrono::steady_clock::now()).count() + 1;
+            timeout = static_cast<int>(std::max<long long>(0, std::min<long long>(timeout, wait)));
+        }
+        int n = ::epoll_wait(_epoll, events, 256, timeout);
         for (int i = 0; i < n; ++i)
         {
             auto* h = static_cast<IoHandler*>(events[i].data.ptr);
@@ -124,6 +149,7 @@ void EventLoop::run()
             h->onIo(events[i].events);
         }
         drainPosted();
+        runTimers();
         auto now = std::chrono::steady_clock::now();
         if (now >= nextTick)
         {

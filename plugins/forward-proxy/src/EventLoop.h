@@ -1,5 +1,6 @@
 #pragma once
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -38,6 +39,9 @@ public:
     void post(std::function<void()> fn);
     /// Runs `fn` on the loop thread and waits for it (inline when already on it).
     void runAndWait(const std::function<void()>& fn);
+    /// Runs `fn` on the loop thread once about `delayMs` have passed (the loop's epoll wait
+    /// is shortened to the next timer). Call on the loop thread only.
+    void runAfter(long long delayMs, std::function<void()> fn);
     bool inLoop() const { return std::this_thread::get_id() == _threadId.load(); }
 
     /// A 64 KiB buffer for reads on this loop's thread.
@@ -56,6 +60,16 @@ private:
     std::vector<std::function<void()>> _posted;
     std::function<void()> _tick;
     std::vector<char> _scratch;
+    struct Timer
+    {
+        std::chrono::steady_clock::time_point at;
+        std::uint64_t seq;
+        std::function<void()> fn;
+        bool operator>(const Timer& o) const { return at != o.at ? at > o.at : seq > o.seq; }
+    };
+    std::vector<Timer> _timers; // a min-heap on `at`, loop thread only
+    std::uint64_t _timerSeq = 0;
+    void runTimers();
 };
 
 } // namespace steadyproxy::forward

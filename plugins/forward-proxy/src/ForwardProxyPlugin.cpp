@@ -1,6 +1,10 @@
 #include "ForwardProxyPlugin.h"
 #include "ProxyConnection.h"
 #include <steadyproxy/sdk/Errors.h>
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <thread>
 
 namespace steadyproxy::forward {
 
@@ -11,54 +15,53 @@ ForwardProxyPlugin::~ForwardProxyPlugin()
 
 std::vector<ConfigOption> ForwardProxyPlugin::configOptions() const
 {
-    using T = ConfigOption::Type;
-    std::vector<ConfigOption> o;
-    auto add = [&](std::string key, T type, std::string def, std::string help, long long min = 0, long long max = 0, std::string env = "") {
-        ConfigOption c;
-        c.key = std::move(key);
-        c.type = type;
-        c.defaultValue = std::move(def);
-        c.help = std::move(help);
-        c.min = min;
-        c.max = max;
-        c.env = std::move(env);
-        o.push_back(std::move(c));
-    };
-    add("listen_host", T::String, "0.0.0.0", "IP address the endpoint ports and the gateway port listen on");
-    add("gateway_port", T::Integer, "0", "shared port where the proxy username (proxyN) picks the endpoint; 0 = off", 0, 65535, "PROXY_GATEWAY_PORT");
-    add("threads", T::Integer, "2", "event-loop threads", 1, 64);
-    add("max_connections", T::Integer, "10000", "client connections open at once, over all endpoints", 1, 1000000);
-    add("access_log", T::String, "", "file receiving one JSON line per request or tunnel; empty = off");
-    add("header_timeout_seconds", T::Integer, "30", "time a client has to send a whole request head (or SOCKS5 handshake)", 1, 3600);
-    add("connect_timeout_seconds", T::Integer, "10", "time an upstream has to accept and complete its handshake", 1, 600);
-    add("idle_timeout_seconds", T::Integer, "300", "a tunnel or request with no traffic either way for this long is closed", 1, 86400);
-    add("drain_seconds", T::Integer, "0", "after an upstream swap, tunnels still on the old upstream are closed after this long; 0 = never", 0, 86400);
-    return o;
+    return ProxySettings::options();
 }
 
 void ForwardProxyPlugin::configure(const Poco::Util::AbstractConfiguration& config)
 {
+    _core.settings = ProxySettings::parse(config, _core.settings);
+    _core.setLimits(_core.settings.limits);
+}
+
+std::vector<std::string> ForwardProxyPlugin::reconfigure(const Poco::Util::AbstractConfiguration& config)
+{
+    std::lock_guard<std::mutex> lock(_mutex);
+    ProxySettings fresh = ProxySettings::parse(config, ProxySettings()); // throws ConfigError: nothing changed
     ProxySettings& s = _core.settings;
-    s.listenHost = config.getString("listen_host", s.listenHost);
-    sockaddr_storage ss;
-    if (!parseIpLiteral(s.listenHost, 0, ss))
-        throw ConfigError("listen_host", "'" + s.listenHost + "' is not an IP address (e.g. 0.0.0.0, 127.0.0.1 or ::)");
-    s.gatewayPort = config.getInt("gateway_port", s.gatewayPort);
-    if (s.gatewayPort < 0 || s.gatewayPort > 65535) throw ConfigError("gateway_port", "must be 0..65535");
-    s.threads = config.getInt("threads", s.threads);
-    if (s.threads < 1 || s.threads > 64) throw ConfigError("threads", "must be 1..64");
-    s.maxConnections = config.getInt64("max_connections", s.maxConnections);
-    if (s.maxConnections < 1) throw ConfigError("max_connections", "must be at least 1");
-    s.accessLog = config.getString("access_log", s.accessLog);
-    auto seconds = [&](const char* key, long long& ms, long long min) {
-        long long v = config.getInt64(key, ms / 1000);
-        if (v < min) throw ConfigError(key, "must be at least " + std::to_string(min));
-        ms = v * 1000;
-    };
-    seconds("header_timeout_seconds", s.headerTimeoutMs, 1);
-    seconds("connect_timeout_seconds", s.connectTimeoutMs, 1);
-    seconds("idle_timeout_seconds", s.idleTimeoutMs, 1);
-    seconds("drain_seconds", s.drainMs, 0);
+    std::vector<std::string> restart = ProxySettings::restartKeys(s, fresh);
+    if (_started && (fresh.accessLog != s.accessLog || fresh.accessLogFormat != s.accessLogFormat))
+    {
+        if (fresh.accessLog.empty()) _core.accessLog.close();
+        else
+        {
+            try { _core.accessLog.open(fresh.accessLog, fresh.accessLogFormat); }
+            catch (const std::exception& e) { throw ConfigError("access_log", e.what()); }
+        }
+    }
+    s.accessLog = fresh.accessLog;
+    s.accessLogFormat = fresh.accessLogFormat;
+    s.maxConnections = fresh.maxConnections;
+    s.headerTimeoutMs = fresh.headerTimeoutMs;
+    s.connectTimeoutMs = fresh.connectTimeoutMs;
+    s.idleTimeoutMs = fresh.idleTimeoutMs;
+    s.drainMs = fresh.drainMs;
+    s.limits = fresh.limits;
+    _core.setLimits(fresh.limits);
+    if (_core.context)
+        _core.context->logger().information("forward proxy reconfigured%s", restart.empty() ? std::string()
+            : " (" + std::to_string(restart.size()) + " key(s) need a restart)");
+    return restart;
+}
+
+void ForwardProxyPlugin::reopenLogs()
+{
+    std::string problem = _core.accessLog.reopen();
+    if (!problem.empty() && _core.context)
+    {
+        try { _core.context->logger().error("%s", problem); }
+        catch (...) {}
+    }
 }
 
 void ForwardProxyPlugin::start(PluginContext& context)
@@ -68,7 +71,7 @@ void ForwardProxyPlugin::start(PluginContext& context)
     _core.context = &context;
     if (!_core.settings.accessLog.empty())
     {
-        try { _core.accessLog.open(_core.settings.accessLog); }
+        try { _core.accessLog.open(_core.settings.accessLog, _core.settings.accessLogFormat); }
         catch (const std::exception& e) { throw ConfigError("access_log", e.what()); }
     }
     _core.resolver.start();
@@ -180,7 +183,7 @@ void ForwardProxyPlugin::upsertEndpoint(const EndpointSpec& spec, std::shared_pt
         ep->setAccess(access);
         ep->setUpstream(std::move(upstream), _core.now());
         Entry e;
-        e.listener = openListener(ep, spec.port, spec.keyId); // throws before anything is registered
+        if (!_core.draining) e.listener = openListener(ep, spec.port, spec.keyId); // throws before anything is registered
         e.endpoint = ep;
         e.spec = spec;
         _core.setName(spec.name, ep);
@@ -188,7 +191,7 @@ void ForwardProxyPlugin::upsertEndpoint(const EndpointSpec& spec, std::shared_pt
         return;
     }
     Entry& e = it->second;
-    if (spec.port != e.spec.port)
+    if (spec.port != e.spec.port && !_core.draining)
     {
         auto fresh = openListener(e.endpoint, spec.port, spec.keyId);
         if (e.listener) e.listener->close();
@@ -235,11 +238,51 @@ void ForwardProxyPlugin::restartEndpoint(std::int64_t keyId)
     auto it = _endpoints.find(keyId);
     if (it == _endpoints.end()) throw NotFoundError("no endpoint for key " + std::to_string(keyId));
     Entry& e = it->second;
+    if (_core.draining) return;
     // The new socket is bound (SO_REUSEPORT) before the old one closes: the port is never free.
     auto fresh = openListener(e.endpoint, e.spec.port, keyId);
     if (e.listener) e.listener->close();
     e.listener = std::move(fresh);
     e.endpoint->listening = true;
+}
+
+std::size_t ForwardProxyPlugin::drain(long timeoutMs)
+{
+    {
+        std::lock_guard<std::mutex> lock(_mutex);
+        if (!_started) return 0;
+        _core.draining = true;
+        if (_gateway) _gateway->close();
+        for (auto& [id, e] : _endpoints)
+        {
+            if (e.listener) e.listener->close();
+            e.endpoint->listening = false;
+        }
+    }
+    auto forEachConnection = [this](const std::function<void(ProxyConnection&)>& fn) {
+        for (auto& w : _core.workers)
+        {
+            Worker* wp = w.get();
+            wp->loop.runAndWait([wp, &fn] {
+                std::vector<ProxyConnection*> list;
+                for (auto& [id, c] : wp->connections) list.push_back(c.get());
+                for (auto* c : list) fn(*c);
+            });
+        }
+    };
+    forEachConnection([](ProxyConnection& c) { c.onDrain(); });
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(0L, timeoutMs));
+    while (_core.connections.load() > 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::size_t left = 0;
+    forEachConnection([&left](ProxyConnection& c) {
+        if (c.closed()) return;
+        ++left;
+        c.closeNow();
+    });
+    if (_core.context)
+        _core.context->logger().information("forward proxy drained: %z connection(s) still open after %ld ms were closed", left, timeoutMs);
+    return left;
 }
 
 std::vector<EndpointStats> ForwardProxyPlugin::stats() const

@@ -20,12 +20,15 @@ public:
     void configure(const Poco::Util::AbstractConfiguration& config) override;
     void start(PluginContext& context) override;
     void stop() override;
+    std::vector<std::string> reconfigure(const Poco::Util::AbstractConfiguration& config) override;
+    void reopenLogs() override;
 
     void upsertEndpoint(const EndpointSpec& spec, std::shared_ptr<const Upstream> upstream) override;
     void setUpstream(std::int64_t keyId, std::shared_ptr<const Upstream> upstream) override;
     void removeEndpoint(std::int64_t keyId) override;
     void restartEndpoint(std::int64_t keyId) override;
     std::vector<EndpointStats> stats() const override;
+    std::size_t drain(long timeoutMs) override;
 
 private:
     struct Entry

@@ -1,4 +1,6 @@
 #include "ProxyConnection.h"
+#include "ProxyProtocol.h"
+#include <algorithm>
 #include <Poco/Base64Decoder.h>
 #include <Poco/Base64Encoder.h>
 #include <cerrno>
@@ -22,6 +24,7 @@ const char* statusText(int status)
     case 407: return "Proxy Authentication Required";
     case 408: return "Request Timeout";
     case 414: return "URI Too Long";
+    case 429: return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";
     case 502: return "Bad Gateway";
     case 503: return "Service Unavailable";
@@ -96,8 +99,173 @@ void ProxyConnection::begin()
     long long now = _core.now();
     _deadline = now + _core.settings.headerTimeoutMs;
     _lastActivity = now;
+    if (_core.settings.proxyProtocol && !_gateway) _phase = Phase::ProxyHeader;
+    else admit();
     _cev = EPOLLIN;
     _worker.loop.add(_cfd, _cev, &_cside);
+}
+
+// ---------------------------------------------------------------------------------------
+// access rules and limits
+
+void ProxyConnection::onProxyHeader()
+{
+    proxyv2::Header h;
+    auto st = proxyv2::parse(reinterpret_cast<const unsigned char*>(_cin.data()), _cin.size(), h);
+    if (st == proxyv2::Status::NeedMore) return;
+    if (st == proxyv2::Status::Invalid)
+    {
+        if (_ep) _ep->countError(ErrorKind::Protocol);
+        _core.logRefusal("no valid PROXY protocol v2 header (proxy_protocol: v2): " + h.error, _peerText, _ep.get());
+        closeNow();
+        return;
+    }
+    _cin.erase(0, h.length);
+    if (!h.local)
+    {
+        _peer = h.source;
+        _peerText = addressText(_peer);
+    }
+    admit();
+    _phase = Phase::Detect;
+    if (!_cin.empty())
+    {
+        std::string rest;
+        rest.swap(_cin);
+        onClientData(rest.data(), rest.size());
+    }
+}
+
+void ProxyConnection::admit()
+{
+    auto limits = _core.limits();
+    for (const auto& c : limits->deny)
+        if (c.contains(_peer))
+        {
+            _refusal = Refusal::Denied;
+            _refusalRule = "global deny list (" + c.text() + ")";
+            break;
+        }
+    if (_refusal == Refusal::None && !isAllowed(limits->allow, _peer))
+    {
+        _refusal = Refusal::Denied;
+        _refusalRule = "global allow list (address not in it)";
+    }
+    if (_refusal == Refusal::None && limits->clientMaxConnections > 0) // untracked when off: no table work per connection
+    {
+        if (_core.clients.open(_peerText, limits->clientMaxConnections, monotonicMs()))
+        {
+            _admitted = true;
+            _clientKey = _peerText;
+        }
+        else
+        {
+            _refusal = Refusal::Limited;
+            _refusalRule = "client_max_connections (" + std::to_string(limits->clientMaxConnections) + " per client address)";
+        }
+    }
+    // A refused client gets its answer at its first request (a 403/429 or SOCKS5 reply it
+    // can show), but not the whole header timeout to send it.
+    if (_refusal != Refusal::None) _deadline = std::min<long long>(_deadline, _core.now() + 5000);
+}
+
+bool ProxyConnection::refuseRequest()
+{
+    if (_refusal != Refusal::None)
+    {
+        ErrorKind kind = _refusal == Refusal::Denied ? ErrorKind::Denied : ErrorKind::Limited;
+        if (_refusalCounted) answerRefusal(kind, _refusalRule, _refusal == Refusal::Limited ? 1000 : 0);
+        else refuse(kind, _refusalRule, _refusal == Refusal::Limited ? 1000 : 0);
+        return true;
+    }
+    auto limits = _core.limits();
+    long long wait = _core.clients.request(_peerText, limits->clientRps, monotonicMs());
+    if (wait > 0)
+    {
+        refuse(ErrorKind::Limited, "client_rps (" + std::to_string(static_cast<long long>(limits->clientRps)) + " requests per second per client address)", wait);
+        return true;
+    }
+    return false;
+}
+
+bool ProxyConnection::endpointRateRefused()
+{
+    auto limits = _core.limits();
+    double rps = limits->endpointRps;
+    if (rps <= 0 || !_ep) return false;
+    if (_ep->requestRate.take(1, 1, rps, std::max(1.0, rps), monotonicMs()) >= 1) return false;
+    refuse(ErrorKind::Limited, "endpoint_rps (" + std::to_string(static_cast<long long>(rps)) + " requests per second per endpoint)",
+        _ep->requestRate.waitMs(1, rps));
+    return true;
+}
+
+void ProxyConnection::refuse(ErrorKind kind, const std::string& rule, long long retryAfterMs)
+{
+    if (_ep) _ep->countError(kind);
+    _core.logRefusal(rule, _peerText, _ep.get());
+    answerRefusal(kind, rule, retryAfterMs);
+}
+
+void ProxyConnection::answerRefusal(ErrorKind kind, const std::string& rule, long long retryAfterMs)
+{
+    if (_socksMode)
+    {
+        _rec.status = socks5::NotAllowed;
+        respondSocks(socks5::reply(socks5::NotAllowed));
+    }
+    else if (kind == ErrorKind::Denied)
+        respondHttp(403, "client address " + _peerText + " is refused by the " + rule, "");
+    else
+        respondHttp(429, "limit reached: " + rule, retryAfterMs > 0 ? "Retry-After: " + std::to_string((retryAfterMs + 999) / 1000) + "\r\n" : "");
+}
+
+std::size_t ProxyConnection::readBudget(bool client)
+{
+    _bwLimited = false;
+    if (!_counted || !_ep) return EventLoop::ScratchSize;
+    long long bps = _core.bandwidthBps.load(std::memory_order_relaxed);
+    if (bps <= 0) return EventLoop::ScratchSize;
+    double rate = static_cast<double>(bps);
+    double burst = std::min(4.0 * 1048576, std::max(4096.0, rate / 8)); // an eighth of a second's worth
+    double minChunk = std::min(burst, 1024.0);
+    SharedBucket& bucket = client ? _ep->bandwidthIn : _ep->bandwidthOut;
+    double got = bucket.take(static_cast<double>(EventLoop::ScratchSize), minChunk, rate, burst, monotonicMs());
+    if (got < 1)
+    {
+        pauseReads(client, bucket.waitMs(minChunk, rate));
+        return 0;
+    }
+    _bwLimited = true;
+    return static_cast<std::size_t>(got);
+}
+
+void ProxyConnection::returnBudget(bool client, std::size_t granted, ssize_t used)
+{
+    if (!_bwLimited || !_ep) return;
+    std::size_t u = used > 0 ? static_cast<std::size_t>(used) : 0;
+    if (u >= granted) return;
+    long long bps = _core.bandwidthBps.load(std::memory_order_relaxed);
+    double burst = std::min(4.0 * 1048576, std::max(4096.0, static_cast<double>(bps) / 8));
+    (client ? _ep->bandwidthIn : _ep->bandwidthOut).refund(static_cast<double>(granted - u), burst);
+}
+
+void ProxyConnection::pauseReads(bool client, long long ms)
+{
+    bool& paused = client ? _cPaused : _uPaused;
+    if (paused) return;
+    paused = true;
+    Worker* w = &_worker;
+    std::uint64_t id = _id;
+    _worker.loop.runAfter(ms, [w, id, client] {
+        auto it = w->connections.find(id);
+        if (it != w->connections.end()) it->second->resumeReads(client);
+    });
+}
+
+void ProxyConnection::resumeReads(bool client)
+{
+    (client ? _cPaused : _uPaused) = false;
+    if (_phase != Phase::Closed) updateInterest();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -143,8 +311,11 @@ void ProxyConnection::onIo(bool client, std::uint32_t events)
 
 void ProxyConnection::readClient()
 {
+    std::size_t budget = readBudget(true);
+    if (budget == 0) return;
     char* buf = _worker.loop.scratch();
-    ssize_t n = ::recv(_cfd, buf, EventLoop::ScratchSize, 0);
+    ssize_t n = ::recv(_cfd, buf, budget, 0);
+    returnBudget(true, budget, n);
     if (n > 0)
     {
         _lastActivity = _core.now();
@@ -156,8 +327,11 @@ void ProxyConnection::readClient()
 
 void ProxyConnection::readUpstream()
 {
+    std::size_t budget = readBudget(false);
+    if (budget == 0) return;
     char* buf = _worker.loop.scratch();
-    ssize_t n = ::recv(_ufd, buf, EventLoop::ScratchSize, 0);
+    ssize_t n = ::recv(_ufd, buf, budget, 0);
+    returnBudget(false, budget, n);
     if (n > 0)
     {
         _lastActivity = _core.now();
@@ -170,7 +344,7 @@ void ProxyConnection::readUpstream()
 void ProxyConnection::sendClient(const char* p, std::size_t n)
 {
     if (_phase == Phase::Closed || n == 0) return;
-    if (_coutOff < _cout.size() || !_held.empty())
+    if (_coutOff < _cout.size() || !_held.empty() || _corkClient)
     {
         _cout.append(p, n);
         return;
@@ -229,6 +403,13 @@ void ProxyConnection::flushClient()
     afterClientDrained();
 }
 
+void ProxyConnection::uncorkClient()
+{
+    if (!_corkClient) return;
+    _corkClient = false;
+    if (_phase != Phase::Closed) flushClient();
+}
+
 void ProxyConnection::flushUpstream()
 {
     if (_ufd < 0) return;
@@ -253,7 +434,7 @@ void ProxyConnection::afterClientDrained()
         // moment, so that our answer is not destroyed by a reset.
         ::shutdown(_cfd, SHUT_WR);
         _cShut = true;
-        _deadline = _core.now() + 2000;
+        _deadline = _core.now() + (_core.draining ? 500 : 2000);
     }
 }
 
@@ -275,9 +456,10 @@ void ProxyConnection::checkHalfClose()
 
 bool ProxyConnection::wantClientRead() const
 {
-    if (_clientEof) return false;
+    if (_clientEof || _cPaused) return false;
     switch (_phase)
     {
+    case Phase::ProxyHeader: return true;
     case Phase::Detect:
     case Phase::HttpHead:
     case Phase::Socks: return _held.empty();
@@ -292,7 +474,7 @@ bool ProxyConnection::wantClientRead() const
 
 bool ProxyConnection::wantUpstreamRead() const
 {
-    if (_upEof || _ufd < 0) return false;
+    if (_upEof || _ufd < 0 || _uPaused) return false;
     if (_upState == UpState::Handshake) return true;
     if (_upState != UpState::Ready) return false;
     if (_phase == Phase::Exchange || _phase == Phase::Tunnel) return _coutOff >= _cout.size();
@@ -354,10 +536,33 @@ void ProxyConnection::closeNow()
     _worker.loop.remove(_cfd);
     ::close(_cfd);
     if (_counted && _ep) --_ep->active;
+    if (_admitted) _core.clients.close(_clientKey, monotonicMs());
+    _admitted = false;
     --_core.connections;
     Worker* w = &_worker;
     std::uint64_t id = _id;
     _worker.loop.post([w, id] { w->connections.erase(id); });
+}
+
+void ProxyConnection::onDrain()
+{
+    long long now = _core.now();
+    switch (_phase)
+    {
+    case Phase::ProxyHeader:
+    case Phase::Detect:
+        _deadline = std::min(_deadline, now + 1000);
+        break;
+    case Phase::HttpHead:
+        if (!_parser.started() && _cin.empty()) closeNow(); // idle between requests
+        break;
+    case Phase::Closing:
+        _deadline = std::min(_deadline, now + 500);
+        break;
+    default:
+        _closeAfter = true; // the request in flight finishes, then the connection closes
+        break;
+    }
 }
 
 void ProxyConnection::addIn(std::size_t n)
@@ -394,6 +599,11 @@ void ProxyConnection::onClientData(const char* p, std::size_t n)
 {
     switch (_phase)
     {
+    case Phase::ProxyHeader:
+        _cin.append(p, n);
+        if (_cin.size() > proxyv2::MaxHeader + 65536) { closeNow(); return; }
+        onProxyHeader();
+        break;
     case Phase::Detect:
         _socksMode = static_cast<unsigned char>(p[0]) == 0x05;
         _phase = _socksMode ? Phase::Socks : Phase::HttpHead;
@@ -498,9 +708,18 @@ ProxyConnection::Verdict ProxyConnection::authorize(bool hasCredentials, const s
     if (!a.active) return Verdict::Disabled;
     if (ep != _ep || !_counted)
     {
+        long long max = _core.limits()->endpointMaxConnections;
+        std::uint64_t open = ++ep->active;
+        if (max > 0 && open > static_cast<std::uint64_t>(max))
+        {
+            --ep->active;
+            _refusalRule = "endpoint_max_connections (" + std::to_string(max) + " per endpoint)";
+            ep->countError(ErrorKind::Limited);
+            _core.logRefusal(_refusalRule, _peerText, ep.get());
+            return Verdict::Limited;
+        }
         if (_counted && _ep) --_ep->active;
         _ep = ep;
-        ++_ep->active;
         ++_ep->total;
         _counted = true;
     }
@@ -511,12 +730,21 @@ void ProxyConnection::startRequest()
 {
     _rec.method = _req.method;
     _rec.target = _req.target;
-    _closeAfter = !_req.keepAlive;
+    _rec.protocol = "HTTP/1." + std::to_string(_req.versionMinor);
+    if (const std::string* h = _req.find("Referer")) _rec.referer = *h;
+    if (const std::string* h = _req.find("User-Agent")) _rec.userAgent = *h;
+    _closeAfter = !_req.keepAlive || _core.draining;
+    if (refuseRequest()) return;
     std::string user, pass;
     bool has = parseBasic(_req.find("Proxy-Authorization"), user, pass);
     switch (authorize(has, user, pass))
     {
-    case Verdict::Ok: break;
+    case Verdict::Ok:
+        if (endpointRateRefused()) return;
+        break;
+    case Verdict::Limited:
+        answerRefusal(ErrorKind::Limited, _refusalRule, 1000);
+        return;
     case Verdict::BadCredentials:
     {
         long long delay = _core.throttle.fail(_peerText, _core.now());
@@ -600,6 +828,13 @@ void ProxyConnection::processSocks()
             else
             {
                 Verdict v = authorize(false, "", "");
+                if (v == Verdict::Limited)
+                {
+                    // counted and logged; answered with "not allowed by ruleset" at the request
+                    _refusal = Refusal::Limited;
+                    _refusalCounted = true;
+                    v = Verdict::Ok;
+                }
                 if (v != Verdict::Ok)
                 {
                     respondSocks(std::string("\x05\xff", 2));
@@ -612,6 +847,12 @@ void ProxyConnection::processSocks()
         case Socks5ServerHandshake::Step::Auth:
         {
             Verdict v = authorize(true, _socks.username(), _socks.password());
+            if (v == Verdict::Limited)
+            {
+                _refusal = Refusal::Limited; // the credentials were right; refused at the request
+                _refusalCounted = true;
+                v = Verdict::Ok;
+            }
             if (v != Verdict::Ok)
             {
                 long long delay = v == Verdict::BadCredentials ? _core.throttle.fail(_peerText, _core.now()) : 0;
@@ -628,7 +869,9 @@ void ProxyConnection::processSocks()
             _rec.time = _core.now();
             _rec.method = "SOCKS5";
             _rec.target = authorityOf(_socks.host(), _socks.port());
+            _rec.protocol = "SOCKS5";
             _recOpen = true;
+            if (refuseRequest()) return;
             if (!_counted)
             {
                 closeNow();
@@ -640,6 +883,7 @@ void ProxyConnection::processSocks()
                 respondSocks(socks5::reply(socks5::CommandNotSupported));
                 return;
             }
+            if (endpointRateRefused()) return;
             auto up = _ep->upstream();
             if (!up)
             {
@@ -998,8 +1242,11 @@ void ProxyConnection::onUpstreamData(const char* p, std::size_t n)
         _respHeadDone = true;
         _rec.status = r.status;
         _decode = r.body == HttpResponse::Body::Chunked && _req.versionMinor == 0;
-        _closeAfter = _closeAfter || _clientEof || r.body == HttpResponse::Body::UntilClose || _decode;
+        _closeAfter = _closeAfter || _clientEof || r.body == HttpResponse::Body::UntilClose || _decode || _core.draining;
         _upReusable = r.keepAlive;
+        // The head and the body bytes that arrived with it leave in one send(): one segment
+        // (and one wake-up of the client) for a small response instead of two.
+        _corkClient = true;
         sendClient(buildClientResponse(r, _decode, _closeAfter));
         _respLeft = r.contentLength;
         _respChunks.reset();
@@ -1009,9 +1256,9 @@ void ProxyConnection::onUpstreamData(const char* p, std::size_t n)
         {
             if (!rest.empty()) _upReusable = false;
             responseDone();
-            return;
         }
-        if (!rest.empty()) onResponseBody(rest.data(), rest.size());
+        else if (!rest.empty()) onResponseBody(rest.data(), rest.size());
+        uncorkClient();
         return;
     }
 }
@@ -1068,10 +1315,11 @@ void ProxyConnection::onResponseBody(const char* p, std::size_t n)
 
 void ProxyConnection::responseDone()
 {
+    uncorkClient(); // the response is complete: send it before anything else happens
     logRecord();
     if (!_reqBodyDone) _closeAfter = true;
     if (!_upReusable) dropUpstream();
-    if (_closeAfter)
+    if (_closeAfter || _core.draining)
     {
         startClosing();
         return;
@@ -1141,6 +1389,8 @@ void ProxyConnection::retryOrFail(const std::string& why)
 
 void ProxyConnection::fail(int httpStatus, std::uint8_t socksCode, const std::string& reason, bool publish)
 {
+    if (_phase == Phase::Closed) return;
+    uncorkClient(); // what the client was already given of a response goes out first
     if (_phase == Phase::Closed) return;
     if (publish) _core.publishFailure(_ep.get(), _up.get(), reason);
     if (_ep) _ep->countError(httpStatus == 504 ? ErrorKind::UpstreamTimeout : ErrorKind::UpstreamFailure);
@@ -1225,6 +1475,7 @@ void ProxyConnection::onTick(long long now)
     }
     switch (_phase)
     {
+    case Phase::ProxyHeader:
     case Phase::Detect:
     case Phase::Socks:
         if (now > _deadline) closeNow();

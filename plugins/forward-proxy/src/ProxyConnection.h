@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 namespace steadyproxy::forward {
 
@@ -26,13 +27,19 @@ public:
     void onTick(long long now);
     /// Closes both sockets now; the object is destroyed after the current batch of events.
     void closeNow();
+    /// A drain began: an idle keep-alive connection closes now, one that has not sent
+    /// anything yet gets a short grace, everything else finishes its request or tunnel
+    /// and then closes. Runs on the loop thread.
+    void onDrain();
+    bool closed() const { return _phase == Phase::Closed; }
     const std::shared_ptr<Endpoint>& endpoint() const { return _ep; }
     void onResolved(int seq, Resolved result);
 
 private:
-    enum class Phase { Detect, HttpHead, Socks, Connecting, Exchange, Tunnel, Closing, Closed };
+    enum class Phase { ProxyHeader, Detect, HttpHead, Socks, Connecting, Exchange, Tunnel, Closing, Closed };
     enum class UpState { None, Resolving, Connecting, Handshake, Ready };
-    enum class Verdict { Ok, BadCredentials, Forbidden, Disabled };
+    enum class Verdict { Ok, BadCredentials, Forbidden, Disabled, Limited };
+    enum class Refusal { None, Denied, Limited };
 
     struct Side : IoHandler
     {
@@ -42,6 +49,18 @@ private:
     };
 
     void onIo(bool client, std::uint32_t events);
+    // access rules and limits (see Limits)
+    void onProxyHeader();
+    void admit();
+    bool refuseRequest();
+    bool endpointRateRefused();
+    void refuse(ErrorKind kind, const std::string& rule, long long retryAfterMs);
+    void answerRefusal(ErrorKind kind, const std::string& rule, long long retryAfterMs);
+    std::size_t readBudget(bool client);
+    void returnBudget(bool client, std::size_t granted, ssize_t used);
+    void pauseReads(bool client, long long ms);
+    void resumeReads(bool client);
+
     void readClient();
     void readUpstream();
     void onClientData(const char* p, std::size_t n);
@@ -78,6 +97,8 @@ private:
     void sendUpstream(const char* p, std::size_t n);
     void sendUpstream(const std::string& s) { sendUpstream(s.data(), s.size()); }
     void flushClient();
+    /// Ends a cork (sendClient() only queued while _corkClient) and sends what it queued.
+    void uncorkClient();
     void flushUpstream();
     void afterClientDrained();
     void checkHalfClose();
@@ -116,6 +137,7 @@ private:
     HttpResponse _resp;
     ChunkedDecoder _reqChunks, _respChunks;
     bool _reqBodyDone = true, _respHeadDone = false, _decode = false, _closeAfter = false;
+    bool _corkClient = false; ///< a response head waits for the body bytes read with it
     std::uint64_t _reqLeft = 0, _respLeft = 0;
 
     Socks5ServerHandshake _socks;
@@ -138,6 +160,13 @@ private:
 
     AccessRecord _rec;
     bool _recOpen = false;
+
+    std::string _clientKey;        ///< the address counted in the client table
+    bool _admitted = false;
+    Refusal _refusal = Refusal::None; ///< decided at accept or in the SOCKS5 handshake, answered at the request
+    bool _refusalCounted = false;
+    std::string _refusalRule;
+    bool _cPaused = false, _uPaused = false, _bwLimited = false; ///< reads paused by endpoint_bandwidth_bps
 };
 
 } // namespace steadyproxy::forward

@@ -29,9 +29,31 @@ void ProxyCore::publishFailure(const Endpoint* ep, const Upstream* up, const std
     }
 }
 
+void ProxyCore::logRefusal(const std::string& rule, const std::string& client, const Endpoint* ep)
+{
+    if (!context) return;
+    std::uint64_t suppressed = 0;
+    LogThrottle* throttle;
+    {
+        std::lock_guard<std::mutex> l(_refusalLogMutex);
+        auto& t = _refusalLogs[rule.substr(0, rule.find(' '))];
+        if (!t) t = std::make_unique<LogThrottle>();
+        throttle = t.get();
+    }
+    if (!throttle->allow(monotonicMs(), suppressed)) return;
+    try
+    {
+        context->logger().warning("refused client %s%s: %s%s", client, ep ? " on " + ep->name() : std::string(), rule,
+            suppressed ? " (" + std::to_string(suppressed) + " similar lines suppressed)" : std::string());
+    }
+    catch (...)
+    {
+    }
+}
+
 void ProxyCore::dispatch(int fd, const sockaddr_storage& peer, std::shared_ptr<Endpoint> ep)
 {
-    if (workers.empty() || connections.load() >= settings.maxConnections)
+    if (workers.empty() || draining.load() || connections.load() >= settings.maxConnections)
     {
         ::close(fd);
         return;

@@ -3,6 +3,8 @@
 #include "EndpointFigures.h"
 #include "ClientAccess.h"
 #include "EventLoop.h"
+#include "Limits.h"
+#include "ProxySettings.h"
 #include "Resolver.h"
 #include <steadyproxy/sdk/ForwardProxy.h>
 #include <atomic>
@@ -17,20 +19,6 @@
 namespace steadyproxy::forward {
 
 class ProxyConnection;
-
-/// The plugin's configuration (see ForwardProxyPlugin::configOptions()).
-struct ProxySettings
-{
-    std::string listenHost = "0.0.0.0";
-    int gatewayPort = 0;
-    int threads = 2;
-    long long maxConnections = 10000;
-    std::string accessLog;
-    long long headerTimeoutMs = 30000;
-    long long connectTimeoutMs = 10000;
-    long long idleTimeoutMs = 300000;
-    long long drainMs = 0; ///< 0 = tunnels on an old upstream run until they end
-};
 
 /// One endpoint as served: its spec, current upstream and figures. Shared by the plugin
 /// and every connection of the endpoint; all members thread-safe.
@@ -70,6 +58,8 @@ public:
     std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(ErrorKind::Count)> errorKinds{};
     AtomicHistogram requests, tunnels;
     std::atomic<bool> listening{false};
+    SharedBucket requestRate;               ///< endpoint_rps
+    SharedBucket bandwidthIn, bandwidthOut; ///< endpoint_bandwidth_bps, client->upstream and back
 
     void countError(ErrorKind kind)
     {
@@ -102,8 +92,11 @@ public:
     AuthThrottle throttle;
     AccessLog accessLog;
     PluginContext* context = nullptr;
+    ClientTable clients;
     std::vector<std::unique_ptr<Worker>> workers;
     std::atomic<long long> connections{0};
+    /// Set by drain(): listeners are closed, answers end with "Connection: close".
+    std::atomic<bool> draining{false};
 
     long long now() const { return context->clock().now(); }
 
@@ -120,6 +113,20 @@ public:
         else _names.erase(name);
     }
 
+    /// The access rules and limits in force (replaced as a whole by a reload).
+    std::shared_ptr<const Limits> limits() const { return std::atomic_load(&_limits); }
+    void setLimits(Limits l)
+    {
+        bandwidthBps.store(l.endpointBandwidthBps, std::memory_order_relaxed);
+        std::atomic_store(&_limits, std::shared_ptr<const Limits>(std::make_shared<Limits>(std::move(l))));
+    }
+    /// limits()->endpointBandwidthBps, read on every recv() without touching the snapshot.
+    std::atomic<long long> bandwidthBps{0};
+
+    /// Logs a refused connection or request, naming the rule and the client; rate-limited
+    /// per rule (its first word) so that a flood cannot flood the log nor hide other rules.
+    void logRefusal(const std::string& rule, const std::string& client, const Endpoint* ep);
+
     /// Reports a failed connection to an upstream on the event bus and in the log.
     void publishFailure(const Endpoint* ep, const Upstream* up, const std::string& reason);
 
@@ -130,6 +137,9 @@ private:
     mutable std::mutex _namesMutex;
     std::map<std::string, std::shared_ptr<Endpoint>> _names;
     std::atomic<unsigned> _nextWorker{0};
+    std::shared_ptr<const Limits> _limits = std::make_shared<Limits>();
+    std::mutex _refusalLogMutex;
+    std::map<std::string, std::unique_ptr<LogThrottle>> _refusalLogs; ///< per rule name (a handful)
 };
 
 /// A listening socket of one endpoint (or of the gateway when the endpoint is null).

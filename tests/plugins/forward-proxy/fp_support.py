@@ -16,13 +16,17 @@ HARNESS = os.path.join(BUILD, "bin", "forward_proxy_harness")
 class Harness:
     """The real proxy.forward module in a harness process, driven over stdin/stdout."""
 
-    def __init__(self, **opts):
+    def __init__(self, log_to=None, **opts):
+        """`log_to`: a file path receiving the plugin's application log (stderr)."""
         opts.setdefault("listen_host", "127.0.0.1")
         args = [HARNESS]
         for k, v in opts.items():
             args += ["--opt", "%s=%s" % (k, v)]
+        err = open(log_to, "ab") if log_to else subprocess.DEVNULL
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, text=True, bufsize=1)
+                                     stderr=err, text=True, bufsize=1)
+        if log_to:
+            err.close()
         self.lines = queue.Queue()
         self.events = []
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -54,6 +58,28 @@ class Harness:
         if reply is None:
             raise RuntimeError("no answer from harness to %r" % line)
         return reply
+
+    def send(self, line):
+        """Sends a command without waiting for its answer (read it with reply())."""
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+
+    def reply(self, timeout=15):
+        return self._next(timeout)
+
+    def errors(self, key):
+        """EndpointStats.errorsByKind of one endpoint."""
+        reply = self.cmd("errors %d" % key)
+        return {k: int(v) for k, v in (item.split("=") for item in reply.split()[1:])}
+
+    def reconfigure(self, **opts):
+        """Plugin::reconfigure with the start options changed by these; returns the keys
+        reported as needing a restart, or raises with the refusal."""
+        reply = self.cmd("reconfigure " + " ".join("%s=%s" % kv for kv in opts.items()))
+        if not reply.startswith("OK restart="):
+            raise RuntimeError(reply)
+        keys = reply[len("OK restart="):]
+        return keys.split(",") if keys else []
 
     def endpoint(self, key, name, port, user, password, upstream, *extra):
         reply = self.cmd("endpoint %d %s %d %s %s %s %s" % (key, name, port, user or "-", password or "-",
@@ -173,3 +199,55 @@ def read_response(sock, buf=b"", timeout=10):
 def basic(user, password):
     import base64
     return "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
+
+
+def socks5_connect(port, host, dst_port, user=None, password=None, prefix=b"", timeout=10):
+    """Opens a SOCKS5 CONNECT through the proxy on `port` (after sending `prefix`, e.g. a
+    PROXY protocol header). Returns (socket, reply code); the socket is open on success."""
+    import struct
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    s.settimeout(timeout)
+    s.sendall(prefix + (b"\x05\x01\x02" if user is not None else b"\x05\x01\x00"))
+    method = recv_exact(s, 2)
+    if user is not None and method == b"\x05\x02":
+        u, p = user.encode(), (password or "").encode()
+        s.sendall(b"\x01" + bytes([len(u)]) + u + bytes([len(p)]) + p)
+        if recv_exact(s, 2) != b"\x01\x00":
+            return s, None
+    elif method[1:2] == b"\xff":
+        return s, None
+    h = host.encode()
+    s.sendall(b"\x05\x01\x00\x03" + bytes([len(h)]) + h + struct.pack("!H", dst_port))
+    reply = recv_exact(s, 10)
+    return s, reply[1] if len(reply) > 1 else None
+
+
+def recv_exact(sock, n):
+    data = b""
+    while len(data) < n:
+        try:
+            c = sock.recv(n - len(data))
+        except ConnectionResetError:
+            break
+        if not c:
+            break
+        data += c
+    return data
+
+
+def http_get(port, url, headers=(), prefix=b"", timeout=10):
+    """One GET through the proxy on `port` on a fresh connection (after `prefix`).
+    Returns (status, headers, body), or (None, None, b"") when the connection closed first."""
+    from urllib.parse import urlsplit
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    try:
+        host = urlsplit(url).netloc
+        extra = "".join("%s: %s\r\n" % h for h in headers)
+        s.sendall(prefix + ("GET %s HTTP/1.1\r\nHost: %s\r\n%sConnection: close\r\n\r\n" % (url, host, extra)).encode())
+        try:
+            status, hdrs, body, _ = read_response(s, timeout=timeout)
+        except (ConnectionError, socket.timeout):
+            return None, None, b""
+        return status, hdrs, body
+    finally:
+        s.close()

@@ -4,11 +4,18 @@
 //   endpoint <keyId> <name> <port> <user|-> <pass|-> <upstream-url|none> [allow=CIDR,CIDR] [inactive]
 //   upstream <keyId> <upstream-url|none>
 //   remove <keyId> | restart <keyId> | stats | quit
+//   drain <ms>                      -> "drained <connections still open at the deadline>"
+//   reconfigure [key=value ...]     -> the start options with these changed, through
+//                                      Plugin::reconfigure: "OK restart=<keys,...>" or "ERR ..."
+//   reopen                          -> Plugin::reopenLogs()
+//   errors <keyId>                  -> "ERRORS <kind>=<count> ..." (EndpointStats::errorsByKind)
 // Upstream URLs: http://[user:pass@]host:port, socks5://[user:pass@]host:port (user and
 // password percent-encoded), or "direct". Answers start with OK, ERR or STATS; published
 // events are printed as "EVENT <type> <keyId> <key>=<value>..." lines at any time.
 #include "TestPluginContext.h"
 #include <steadyproxy/sdk/ForwardProxy.h>
+#include <Poco/ConsoleChannel.h>
+#include <Poco/Logger.h>
 #include <Poco/URI.h>
 #include <Poco/Util/MapConfiguration.h>
 #include <iostream>
@@ -74,6 +81,8 @@ int main(int argc, char** argv)
             config->setString(kv.substr(0, eq), eq == std::string::npos ? "" : kv.substr(eq + 1));
         }
     }
+    // The plugin's application log goes to stderr (tests read it to check what was logged).
+    Poco::Logger::get("proxy.forward").setChannel(new Poco::ConsoleChannel(std::cerr));
     std::unique_ptr<Plugin> plugin;
     ForwardProxy* proxy = nullptr;
     test::TestPluginContext context("proxy.forward");
@@ -149,6 +158,44 @@ int main(int argc, char** argv)
                 in >> id;
                 proxy->restartEndpoint(id);
                 say("OK");
+            }
+            else if (cmd == "drain")
+            {
+                long ms = 0;
+                in >> ms;
+                say("drained " + std::to_string(proxy->drain(ms)));
+            }
+            else if (cmd == "reconfigure")
+            {
+                Poco::AutoPtr<Poco::Util::MapConfiguration> fresh(new Poco::Util::MapConfiguration);
+                Poco::Util::AbstractConfiguration::Keys keys;
+                config->keys(keys);
+                for (const auto& k : keys) fresh->setString(k, config->getString(k));
+                std::string kv;
+                while (in >> kv)
+                {
+                    std::size_t eq = kv.find('=');
+                    fresh->setString(kv.substr(0, eq), eq == std::string::npos ? "" : kv.substr(eq + 1));
+                }
+                std::string out;
+                for (const auto& k : plugin->reconfigure(*fresh)) out += (out.empty() ? "" : ",") + k;
+                config = fresh; // accepted: the next reload starts from it
+                say("OK restart=" + out);
+            }
+            else if (cmd == "reopen")
+            {
+                plugin->reopenLogs();
+                say("OK");
+            }
+            else if (cmd == "errors")
+            {
+                std::int64_t id = 0;
+                in >> id;
+                std::string out = "ERRORS";
+                for (const auto& s : proxy->stats())
+                    if (s.keyId == id)
+                        for (const auto& [kind, n] : s.errorsByKind) out += " " + kind + "=" + std::to_string(n);
+                say(out);
             }
             else if (cmd == "stats")
             {

@@ -41,7 +41,8 @@ struct EndpointStats
     std::uint64_t bytesOut = 0;  ///< upstream -> client
     std::uint64_t errors = 0;
     /// errors split by kind: "protocol" (malformed request), "auth" (407), "forbidden"
-    /// (allow-list, disabled), "no_upstream", "upstream_timeout", "upstream_failure"
+    /// (allow-list, disabled), "no_upstream", "upstream_timeout", "upstream_failure",
+    /// "limited" (a rate, connection or bandwidth limit fired), "denied" (global deny list)
     std::map<std::string, std::uint64_t> errorsByKind;
     DurationHistogram requestDurations;  ///< plain HTTP requests, first byte to last
     DurationHistogram tunnelDurations;   ///< CONNECT and SOCKS5 tunnels, open to close
@@ -74,7 +75,7 @@ public:
     /// Graceful stop, first half: stop accepting connections on every port, let requests
     /// and tunnels in progress finish, and return when none is left or `timeoutMs` passed
     /// (then the rest are closed). Returns how many were still open at the deadline.
-    /// stop() follows.
+    /// Endpoints upserted during a drain are recorded but not listened on. stop() follows.
     virtual std::size_t drain(long timeoutMs) = 0;
 };
 
