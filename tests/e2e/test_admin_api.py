@@ -117,7 +117,11 @@ class AdminApiTest(unittest.TestCase):
                                       headers=via)
         self.assertEqual(st, 429, "the address is slowed down even with the right password")
         self.assertGreater(int(headers["retry-after"]), 0)
-        # other addresses are not affected
+        # the guessed account is slowed down from any address too
+        st, _, _ = c.request("POST", "/api/auth/login", {"username": "victim", "password": "from elsewhere"},
+                             headers={"X-Forwarded-For": "198.51.100.77"})
+        self.assertEqual(st, 429)
+        # other addresses and accounts are not affected
         self.assertEqual(self.server.client().login("admin", ADMIN_PASSWORD)[0], 200)
 
     def test_bearer_tokens(self):
