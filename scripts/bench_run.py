@@ -107,6 +107,21 @@ def rss_kib(pid):
     return 0
 
 
+def cpu_seconds(proc):
+    """user + system CPU time of one of our processes (None for "direct")."""
+    if proc is None:
+        return None
+    with open("/proc/%d/stat" % proc.pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_per_request(proc, before, requests):
+    if before is None or not requests:
+        return None
+    return (cpu_seconds(proc) - before) / requests
+
+
 def threads_of(pid):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
@@ -252,7 +267,7 @@ class Steadyproxy(Proxy):
 
 
 class SteadyChained(Proxy):
-    name = "steady→squid"
+    name = "steady->squid"
 
     def stop(self):
         pass  # the endpoint lives in the Steadyproxy process
@@ -364,6 +379,7 @@ def s1_http(p, origin, tmp, duration):
         if p.auth:
             f.write('wrk.headers["Proxy-Authorization"] = "Basic %s"\n' % p.auth)
     target = "http://127.0.0.1:%d/" % (p.port if p.addr is not None else origin.port)
+    cpu0 = cpu_seconds(p.proc)
     proc = subprocess.Popen(["wrk", "-c64", "-t2", "-d%ds" % duration, "--latency", "--timeout", "5s", "-s", lua, target],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     note_pid(proc)
@@ -377,8 +393,9 @@ def s1_http(p, origin, tmp, duration):
     errors = int(non2xx.group(1)) if non2xx else 0
     sock_errors = sum(int(x) for x in sock.groups()) if sock else 0
     total = re.search(r"(\d+) requests in", out)
+    requests = int(total.group(1)) if total else 0
     return dict(rps=float(rps.group(1)), p99=unit_seconds(p99.group(1)), errors=errors, sock_errors=sock_errors,
-                requests=int(total.group(1)) if total else 0)
+                requests=requests, cpu=cpu_per_request(p.proc, cpu0, requests))
 
 
 def s2_tunnels(p, origin, client, duration, conns=64, threads=2):
@@ -386,6 +403,7 @@ def s2_tunnels(p, origin, client, duration, conns=64, threads=2):
     (scripts/bench_tunnel.c, 2 threads like wrk -t2)."""
     args = [client, "direct" if p.addr is None else str(p.port), str(origin.port), p.auth or "-", str(conns),
             str(threads), str(duration)]
+    cpu0 = cpu_seconds(p.proc)
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     note_pid(proc)
     so, se = proc.communicate(timeout=duration + 60)
@@ -395,18 +413,38 @@ def s2_tunnels(p, origin, client, duration, conns=64, threads=2):
         raise RuntimeError("tunnel client printed %r %r" % (so[-200:], se[-300:]))
     if "error" in r:
         raise RuntimeError(r["error"])
-    return dict(rps=r["count"] / r["elapsed"], p99=r["p99"], p50=r["p50"], errors=r["errors"], requests=r["count"])
+    # (the CPU includes opening the 64 tunnels: negligible against the requests)
+    return dict(rps=r["count"] / r["elapsed"], p99=r["p99"], p50=r["p50"], errors=r["errors"], requests=r["count"],
+                cpu=cpu_per_request(p.proc, cpu0, r["count"]))
 
 
-def s3_transfer(p, origin, runs=15):
-    """GET /10m (10 MiB) through a fresh CONNECT tunnel, `runs` times; the median MB/s."""
-    speeds = []
+def s3_transfers(cols, proxies, origin, runs=21):
+    """GET /10m (10 MiB) through a fresh CONNECT tunnel (or straight from the origin for
+    "direct"), `runs` times per column, interleaved (one transfer of each column in turn) so
+    that every column sees the same machine; the median MB/s of each. One transfer takes
+    10-30 ms: a single one would measure the scheduler more than the proxy."""
+    speeds = {c: [] for c in cols}
+    failed = {}
     for _ in range(runs):
-        n, secs = bc.transfer(p.addr, origin.port, p.auth)
-        if n != 10 * 1024 * 1024:
-            raise RuntimeError("got %d bytes" % n)
-        speeds.append(n / secs / 1e6)
-    return dict(mbps=statistics.median(speeds), best=max(speeds), runs=runs)
+        for c in cols:
+            if c in failed:
+                continue
+            p = proxies[c]
+            try:
+                n, secs = bc.transfer(p.addr, origin.port, p.auth)
+                if n != 10 * 1024 * 1024:
+                    raise RuntimeError("got %d bytes" % n)
+                speeds[c].append(n / secs / 1e6)
+            except Exception as e:
+                failed[c] = e
+    out = {}
+    for c in cols:
+        if c in failed:
+            out[c] = failed[c]
+        else:
+            v = speeds[c]
+            out[c] = dict(mbps=statistics.median(v), best=max(v), worst=min(v), runs=len(v))
+    return out
 
 
 def s4_idle(p, origin, count, batch=250):
@@ -499,7 +537,7 @@ def main():
     idle = min(a.idle, (soft - 100) // 2)
 
     results = {}  # (scenario, column) -> dict or Exception
-    columns = ["steadyproxy", "steady→squid", "squid", "tinyproxy", "direct"]
+    columns = ["steadyproxy", "steady->squid", "squid", "tinyproxy", "direct"]
     required = ["steadyproxy", "squid", "tinyproxy"]
 
     def run(scn, col, fn, *args):
@@ -530,15 +568,17 @@ def main():
                 log("chained endpoint: %s" % e)
         proxies = {"steadyproxy": sp, "squid": squid, "tinyproxy": tiny, "direct": Direct()}
         if chained:
-            proxies["steady→squid"] = chained
+            proxies["steady->squid"] = chained
         order = [c for c in columns if c in proxies]
 
         for col in order:
             run("http", col, s1_http, proxies[col], origin, a.tmp, a.duration)
         for col in order:
             run("tunnel", col, s2_tunnels, proxies[col], origin, a.tunnel_client, a.duration)
-        for col in order:
-            run("transfer", col, s3_transfer, proxies[col], origin)
+        log("transfer / %s (interleaved) ..." % ", ".join(order))
+        for col, r in s3_transfers(order, proxies, origin).items():
+            results[("transfer", col)] = r
+            log("  %s: %s" % (col, r))
         sp.stop()
         squid.stop()
         tiny.stop()
@@ -576,10 +616,13 @@ def main():
         ("   p99 latency", "http", lambda r: fmt_ms(r["p99"])),
         ("   non-2xx responses", "http", lambda r: "%d" % r["errors"]),
         ("   wrk socket errors (see note)", "http", lambda r: "%d" % r["sock_errors"]),
+        ("   proxy CPU per request (see note)", "http", lambda r: "-" if r["cpu"] is None else "%.1f us" % (r["cpu"] * 1e6)),
         ("2. 64 CONNECT tunnels, keep-alive: req/s", "tunnel", lambda r: fmt_rate(r["rps"])),
         ("   p99 latency", "tunnel", lambda r: fmt_ms(r["p99"])),
         ("   errors", "tunnel", lambda r: "%d" % r["errors"]),
+        ("   proxy CPU per request", "tunnel", lambda r: "-" if r["cpu"] is None else "%.1f us" % (r["cpu"] * 1e6)),
         ("3. 10 MiB through a tunnel: MB/s (median)", "transfer", lambda r: "%.0f" % r["mbps"]),
+        ("   slowest / fastest of 21", "transfer", lambda r: "%.0f / %.0f" % (r["worst"], r["best"])),
         ("4. idle tunnels held", "idle", lambda r: "%d" % r["alive"]),
         ("   RSS before / after (MiB)", "idle", lambda r: "%.1f / %.1f" % (r["before"] / 1024, r["after"] / 1024)),
         ("   KiB per idle tunnel", "idle", lambda r: "%.2f" % r["per_tunnel"]),
@@ -589,13 +632,13 @@ def main():
     w0 = max(len(r[0]) for r in rows) + 2
     widths = [max(14, len(c) + 2) for c in shown]
     print()
-    print("steadyproxy benchmark — %s, %d cores, load average before %s, %.0f s"
+    print("steadyproxy benchmark: %s, %d cores, load average before %s, %.0f s"
           % (time.strftime("%Y-%m-%d %H:%M"), os.cpu_count(), " ".join(load_before), time.time() - t_begin))
     print("origin: nginx on loopback (/1k = 1024 B, /10m = 10 MiB); every load %d s; client and proxies share the cores"
           % a.duration)
     print("steadyproxy: the proxy.forward module in its test harness, %d threads, endpoint upstream `direct`,"
           " with credentials (Proxy-Authorization on every request);" % a.threads)
-    print("steady→squid: a second steadyproxy endpoint whose upstream is the squid below (for reference only);")
+    print("steady->squid: a second steadyproxy endpoint whose upstream is the squid below (for reference only);")
     print("squid and tinyproxy run OPEN (no authentication) on loopback, squid with caching off.")
     print()
     print("".ljust(w0) + "".join(c.rjust(w) for c, w in zip(shown, widths)))
@@ -618,6 +661,9 @@ def main():
         r = results.get(("idle", col))
         if isinstance(r, dict) and (r["tunnels"] < idle or r["stopped"]):
             print("note: %s held %d of %d idle tunnels (%s)" % (col, r["tunnels"], idle, r["stopped"] or "?"))
+    print("note: proxy CPU per request = user+system time of the proxy process over the load / requests served;"
+          " it depends much less on what else the machine runs than req/s does (steady->squid: steadyproxy's"
+          " share only)")
     r = results.get(("http", "tinyproxy"))
     if isinstance(r, dict) and r["sock_errors"]:
         print("note: tinyproxy closes the client connection after every response (no client keep-alive); wrk"
@@ -629,7 +675,7 @@ def main():
     # targets
     def val(scn, col, key):
         r = results.get((scn, col))
-        return r[key] if isinstance(r, dict) else None
+        return r.get(key) if isinstance(r, dict) else None
 
     print()
     print("targets (issue 3):")
@@ -645,7 +691,12 @@ def main():
             if me is None or other is None:
                 print("  %-16s steadyproxy vs %-9s  n/a" % (title, peer))
                 continue
-            print("  %-16s steadyproxy vs %-9s  %.2fx  (target > 1.00x)  %s" % (title, peer, me / other, verdict(me > other)))
+            extra = ""
+            mc, oc = val(scn, "steadyproxy", "cpu"), val(scn, peer, "cpu")
+            if mc and oc:
+                extra = "   [CPU per request: %.2fx of %s's]" % (mc / oc, peer)
+            print("  %-16s steadyproxy vs %-9s  %.2fx  (target > 1.00x)  %-6s%s"
+                  % (title, peer, me / other, verdict(me > other), extra))
     me = val("transfer", "steadyproxy", "mbps")
     direct = val("transfer", "direct", "mbps")
     if me and direct:
@@ -662,7 +713,8 @@ def main():
         if per is not None and other is not None:
             print("  %-16s %-9s for comparison  %.2f KiB per tunnel" % ("", peer, other))
     print()
-    print("figures are from one run on a shared machine: expect ±10-20 % between runs.")
+    print("one run on a shared 2-core machine: req/s and MB/s move by 20-50 % between runs here; CPU per request"
+          " and memory per tunnel by much less")
     if missing:
         print("bench: could not run: %s" % ", ".join(missing), file=sys.stderr)
         return 1
