@@ -7,18 +7,6 @@ namespace {
 
 const std::string Section = "plugins.auth.local.";
 
-ConfigOption integerOption(const std::string& key, long long def, long long min, long long max, const std::string& help)
-{
-    ConfigOption o;
-    o.key = key;
-    o.type = ConfigOption::Type::Integer;
-    o.defaultValue = std::to_string(def);
-    o.min = min;
-    o.max = max;
-    o.help = help;
-    return o;
-}
-
 std::uint32_t readCost(const Poco::Util::AbstractConfiguration& config, const std::string& key, int def, int min, int max)
 {
     int v = config.getInt(key, def);
@@ -35,10 +23,10 @@ LocalAuthService::LocalAuthService() = default;
 std::vector<ConfigOption> LocalAuthService::configOptions() const
 {
     return {
-        integerOption("argon2.memory_kib", 19456, 19456, Argon2Hasher::MaxMemoryKiB, "Argon2id memory cost in KiB (OWASP: 19456)"),
-        integerOption("argon2.iterations", 2, 2, Argon2Hasher::MaxIterations, "Argon2id time cost, passes over memory (OWASP: 2)"),
-        integerOption("argon2.parallelism", 1, 1, 16, "Argon2id lanes (OWASP: 1)"),
-        integerOption("password.min_length", 10, 8, 256, "Minimum length of a new password, in characters"),
+        ConfigOption::integer("argon2.memory_kib", 19456, 19456, Argon2Hasher::MaxMemoryKiB, "Argon2id memory cost in KiB (OWASP: 19456)"),
+        ConfigOption::integer("argon2.iterations", 2, 2, Argon2Hasher::MaxIterations, "Argon2id time cost, passes over memory (OWASP: 2)"),
+        ConfigOption::integer("argon2.parallelism", 1, 1, 16, "Argon2id lanes (OWASP: 1)"),
+        ConfigOption::integer("password.min_length", 10, 8, 256, "Minimum length of a new password, in characters"),
     };
 }
 

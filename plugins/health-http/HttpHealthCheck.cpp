@@ -13,19 +13,6 @@ namespace {
 const std::string Section = "plugins.health.http.";
 const std::string DefaultUrl = "https://api.ipify.org?format=json";
 
-ConfigOption option(const std::string& key, ConfigOption::Type type, const std::string& def, long long min,
-    long long max, const std::string& help)
-{
-    ConfigOption o;
-    o.key = key;
-    o.type = type;
-    o.defaultValue = def;
-    o.min = min;
-    o.max = max;
-    o.help = help;
-    return o;
-}
-
 /// "503 Service Unavailable": the standard reason, whatever text the peer sent.
 std::string statusText(int status)
 {
@@ -49,12 +36,12 @@ HttpHealthCheck::~HttpHealthCheck()
 std::vector<ConfigOption> HttpHealthCheck::configOptions() const
 {
     return {
-        option("url", ConfigOption::Type::String, DefaultUrl, 0, 0,
+        ConfigOption::string("url", DefaultUrl,
             "URL fetched through the endpoint; an IP in the answer (JSON \"ip\"/\"origin\" or plain text) is compared "
             "with the lease's IP"),
-        option("timeout_ms", ConfigOption::Type::Integer, "10000", 100, 120000,
+        ConfigOption::integer("timeout_ms", 10000, 100, 120000,
             "The whole check (connect, request, answer) must finish within this many milliseconds"),
-        option("degraded_ms", ConfigOption::Type::Integer, "3000", 1, 120000,
+        ConfigOption::integer("degraded_ms", 3000, 1, 120000,
             "A successful check slower than this many milliseconds is reported as degraded"),
     };
 }

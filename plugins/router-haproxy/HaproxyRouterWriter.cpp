@@ -1,9 +1,7 @@
 #include "HaproxyRouterWriter.h"
-#include "AtomicFile.h"
 #include "CommandRunner.h"
-#include <Poco/FileStream.h>
+#include <steadyproxy/sdk/AtomicFile.h>
 #include <Poco/Path.h>
-#include <Poco/StreamCopier.h>
 #include <Poco/String.h>
 #include <regex>
 
@@ -12,24 +10,6 @@ namespace steadyproxy::router::haproxy {
 namespace {
 
 const std::string Section = "plugins.router.haproxy.";
-
-ConfigOption option(const std::string& key, ConfigOption::Type type, const std::string& def, const std::string& help,
-    long long min = 0, long long max = 0)
-{
-    ConfigOption o;
-    o.key = key;
-    o.type = type;
-    o.defaultValue = def;
-    o.help = help;
-    o.min = min;
-    o.max = max;
-    return o;
-}
-
-bool endsWith(const std::string& s, const std::string& suffix)
-{
-    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 bool hasControl(const std::string& s)
 {
@@ -43,21 +23,6 @@ bool isDuration(const std::string& s)
 {
     static const std::regex pattern("[0-9]{1,9}(us|ms|s|m|h|d)?");
     return std::regex_match(s, pattern);
-}
-
-std::string readFile(const std::string& path)
-{
-    try
-    {
-        Poco::FileInputStream in(path);
-        std::string text;
-        Poco::StreamCopier::copyToString(in, text);
-        return text;
-    }
-    catch (...)
-    {
-        return std::string("\0<unreadable>", 13); // differs from any rendered text
-    }
 }
 
 std::string oneLine(std::string text)
@@ -86,35 +51,34 @@ std::vector<std::string> commandOption(const Poco::Util::AbstractConfiguration& 
 
 std::vector<ConfigOption> HaproxyRouterWriter::configOptions() const
 {
-    using T = ConfigOption::Type;
     return {
-        option("directory", T::String, "./data/haproxy", "Directory the HAProxy configuration is written to (created if missing)"),
-        option("file_name", T::String, "haproxy.cfg",
+        ConfigOption::string("directory", "./data/haproxy", "Directory the HAProxy configuration is written to (created if missing)"),
+        ConfigOption::string("file_name", "haproxy.cfg",
             "Name of the file written there; must end in .cfg (HAProxy reads only those from a directory given to -f)"),
-        option("bind_address", T::String, ":443",
+        ConfigOption::string("bind_address", ":443",
             "Where HAProxy accepts TLS for proxyN.<DOMAIN> and app.<DOMAIN>: [address]:port, several comma-separated"),
-        option("certificate", T::String, "/etc/haproxy/certs/steadyproxy.pem",
+        ConfigOption::string("certificate", "/etc/haproxy/certs/steadyproxy.pem",
             "Absolute path (as HAProxy sees it) of a PEM with the certificate chain and key for *.<DOMAIN>, or a directory of such PEMs"),
-        option("bind_options", T::String, "",
+        ConfigOption::string("bind_options", "",
             "Extra words for the bind line, e.g. 'accept-proxy' behind a load balancer, or 'ssl-min-ver TLSv1.3'"),
-        option("proxy_protocol", T::Boolean, "false",
+        ConfigOption::boolean("proxy_protocol", false,
             "Send PROXY protocol v2 (send-proxy-v2) to the endpoints so they see the client's real address"),
-        option("global_section", T::Boolean, "true",
+        ConfigOption::boolean("global_section", true,
             "Start the file with a global section; false when HAProxy loads it after your own haproxy.cfg (-f haproxy.cfg -f this file)"),
-        option("idle_timeout", T::String, "1h",
+        ConfigOption::string("idle_timeout", "1h",
             "HAProxy time (e.g. 30m, 1h): a tunnel with no traffic either way for this long is closed"),
-        option("hard_stop_after", T::String, "",
+        ConfigOption::string("hard_stop_after", "",
             "HAProxy time: after a reload, old workers close tunnels still open this long; empty = they wait for the last one"),
-        option("check_command", T::String, "",
+        ConfigOption::string("check_command", "",
             "Run before installing a new file, {file} = the new file, e.g. 'haproxy -c -q -f {file}'; a failure keeps the previous file; empty = no check"),
-        option("reload_command", T::String, "",
+        ConfigOption::string("reload_command", "",
             "Run after installing the file, {file} = the installed file, e.g. 'systemctl reload haproxy'; no shell; empty = none"),
-        option("master_socket", T::String, "",
+        ConfigOption::string("master_socket", "",
             "HAProxy's master CLI socket (haproxy -W -S <path>): reload through it and wait until HAProxy reports success"),
-        option("pid_file", T::String, "",
+        ConfigOption::string("pid_file", "",
             "HAProxy's pid file (haproxy -W -p <path>): reload by sending SIGUSR2 to the master process"),
-        option("reload_timeout_ms", T::Integer, "10000",
-            "How long check_command, reload_command or a reload through master_socket may take", 100, 600000),
+        ConfigOption::integer("reload_timeout_ms", 10000, 100, 600000,
+            "How long check_command, reload_command or a reload through master_socket may take"),
     };
 }
 
@@ -126,7 +90,7 @@ void HaproxyRouterWriter::configure(const Poco::Util::AbstractConfiguration& con
 
     std::string fileName = config.getString("file_name", "haproxy.cfg");
     if (fileName.empty() || fileName.find('/') != std::string::npos || fileName.front() == '.' ||
-        !endsWith(fileName, ".cfg") || fileName.size() < 5)
+        !Poco::endsWith(fileName, std::string(".cfg")) || fileName.size() < 5)
         throw ConfigError(Section + "file_name", "'" + fileName +
             "' must be a plain file name ending in .cfg (HAProxy reads only those from a directory), e.g. haproxy.cfg");
 
@@ -226,9 +190,9 @@ void HaproxyRouterWriter::write(const RouterSnapshot& snapshot)
 {
     std::string text = render(snapshot);
     std::lock_guard<std::mutex> lock(_writeMutex);
-    if (!_reloadPending && readFile(path()) == text) return; // unchanged: spare HAProxy a reload
+    if (!_reloadPending && fileHolds(path(), text)) return; // unchanged: spare HAProxy a reload
 
-    AtomicFile file(_directory, _fileName);
+    AtomicFile file(_directory, _fileName, "router.haproxy");
     file.write(text);
     if (!_checkCommand.empty()) check(file.temporaryPath());
     try

@@ -1,7 +1,5 @@
 #include "TraefikRouterWriter.h"
-#include "AtomicFileWriter.h"
-#include <Poco/FileStream.h>
-#include <Poco/StreamCopier.h>
+#include <steadyproxy/sdk/AtomicFile.h>
 #include <Poco/String.h>
 #include <cctype>
 
@@ -11,23 +9,6 @@ namespace {
 
 const std::string Section = "plugins.router.traefik.";
 
-ConfigOption option(const std::string& key, ConfigOption::Type type, const std::string& def, const std::string& help,
-    std::vector<std::string> choices = {})
-{
-    ConfigOption o;
-    o.key = key;
-    o.type = type;
-    o.defaultValue = def;
-    o.help = help;
-    o.choices = std::move(choices);
-    return o;
-}
-
-bool endsWith(const std::string& s, const std::string& suffix)
-{
-    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 bool isName(const std::string& s)
 {
     if (s.empty()) return false;
@@ -36,37 +17,21 @@ bool isName(const std::string& s)
     return true;
 }
 
-std::string readFile(const std::string& path)
-{
-    try
-    {
-        Poco::FileInputStream in(path);
-        std::string text;
-        Poco::StreamCopier::copyToString(in, text);
-        return text;
-    }
-    catch (...)
-    {
-        return std::string("\0<unreadable>", 13); // differs from any rendered text
-    }
-}
-
 } // namespace
 
 std::vector<ConfigOption> TraefikRouterWriter::configOptions() const
 {
-    using T = ConfigOption::Type;
     return {
-        option("directory", T::String, "./data/traefik", "Directory Traefik's file provider watches (created if missing)"),
-        option("file_name", T::String, "steadyproxy.yml", "Name of the file written there; must end in .yml or .yaml"),
-        option("entrypoint", T::String, "websecure", "Traefik entry point (TLS, usually :443) the routers listen on"),
-        option("cert_resolver", T::String, "letsencrypt",
+        ConfigOption::string("directory", "./data/traefik", "Directory Traefik's file provider watches (created if missing)"),
+        ConfigOption::string("file_name", "steadyproxy.yml", "Name of the file written there; must end in .yml or .yaml"),
+        ConfigOption::string("entrypoint", "websecure", "Traefik entry point (TLS, usually :443) the routers listen on"),
+        ConfigOption::string("cert_resolver", "letsencrypt",
             "Traefik certificate resolver for proxyN.<DOMAIN> and app.<DOMAIN>; empty = Traefik's default certificate"),
-        option("proxy_protocol", T::Boolean, "false",
+        ConfigOption::boolean("proxy_protocol", false,
             "Send PROXY protocol v2 to the endpoints so they see the client's real address"),
-        option("proxy_protocol_style", T::String, "servers_transport",
+        ConfigOption::string("proxy_protocol_style", "servers_transport",
             "Where PROXY protocol is declared: servers_transport (Traefik >= 3.5.2) or load_balancer (older v3)",
-            {"servers_transport", "load_balancer"}),
+            "", {"servers_transport", "load_balancer"}),
     };
 }
 
@@ -78,7 +43,7 @@ void TraefikRouterWriter::configure(const Poco::Util::AbstractConfiguration& con
 
     std::string fileName = config.getString("file_name", "steadyproxy.yml");
     if (fileName.find('/') != std::string::npos || fileName.front() == '.' ||
-        !(endsWith(fileName, ".yml") || endsWith(fileName, ".yaml")))
+        !(Poco::endsWith(fileName, std::string(".yml")) || Poco::endsWith(fileName, std::string(".yaml"))))
         throw ConfigError(Section + "file_name", "'" + fileName +
             "' must be a plain file name ending in .yml or .yaml (Traefik's file provider reads only those), "
             "e.g. steadyproxy.yml");
@@ -110,8 +75,8 @@ void TraefikRouterWriter::write(const RouterSnapshot& snapshot)
 {
     std::string text = render(snapshot);
     std::lock_guard<std::mutex> lock(_writeMutex);
-    if (readFile(path()) == text) return; // unchanged: spare Traefik a reload
-    writeFileAtomically(_directory, _fileName, text);
+    if (fileHolds(path(), text)) return; // unchanged: spare Traefik a reload
+    writeAtomically(_directory, _fileName, text, "router.traefik");
 }
 
 } // namespace steadyproxy::router

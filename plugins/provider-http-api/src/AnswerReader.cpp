@@ -1,5 +1,6 @@
 #include "AnswerReader.h"
 #include "JsonPath.h"
+#include <steadyproxy/sdk/AnswerChecks.h>
 #include <Poco/DateTime.h>
 #include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeParser.h>
@@ -17,20 +18,6 @@
 namespace steadyproxy::httpapi {
 
 namespace {
-
-bool validUtf8(const std::string& s)
-{
-    Poco::UTF8Encoding utf8;
-    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-    const auto* end = p + s.size();
-    while (p < end)
-    {
-        int n = utf8.sequenceLength(p, static_cast<int>(end - p));
-        if (n <= 0 || n > end - p || !utf8.isLegal(p, n)) return false;
-        p += n;
-    }
-    return true;
-}
 
 /// "result.proxy.host (host_path)" for messages.
 std::string where(const std::string& path, const char* key)
@@ -71,10 +58,10 @@ std::string requireString(const Poco::Dynamic::Var& root, const std::string& pat
 {
     Poco::Dynamic::Var v = lookup(root, path);
     if (v.isEmpty()) throw AnswerError(where(path, key) + " is missing from the answer");
-    if (!v.isString()) throw AnswerError(where(path, key) + " is " + typeName(v) + ", expected a string");
+    if (!v.isString()) throw AnswerError(where(path, key) + " is " + jsonTypeName(v) + ", expected a string");
     std::string s = v.extract<std::string>();
     if (s.empty()) throw AnswerError(where(path, key) + " is an empty string");
-    if (!validUtf8(s)) throw AnswerError(where(path, key) + " is not valid UTF-8");
+    if (!isValidUtf8(s)) throw AnswerError(where(path, key) + " is not valid UTF-8");
     return s;
 }
 
@@ -89,7 +76,7 @@ long long requireInteger(const Poco::Dynamic::Var& v, const std::string& what)
             throw AnswerError(what + " is \"" + s + "\", expected a whole number");
         return std::stoll(s);
     }
-    if (v.isBoolean() || !v.isNumeric()) throw AnswerError(what + " is " + typeName(v) + ", expected a number");
+    if (v.isBoolean() || !v.isNumeric()) throw AnswerError(what + " is " + jsonTypeName(v) + ", expected a number");
     if (v.isInteger()) return v.convert<Poco::Int64>();
     double d = v.convert<double>();
     if (!std::isfinite(d) || std::floor(d) != d || std::fabs(d) > 9.0e15)
@@ -104,18 +91,10 @@ std::string optionalText(const Poco::Dynamic::Var& root, const std::string& path
     Poco::Dynamic::Var v = lookup(root, path);
     if (v.isEmpty()) return "";
     if (v.isBoolean() || !(v.isString() || v.isNumeric()))
-        throw AnswerError(where(path, key) + " is " + typeName(v) + ", expected a string");
+        throw AnswerError(where(path, key) + " is " + jsonTypeName(v) + ", expected a string");
     std::string s = scalarText(v);
-    if (!validUtf8(s)) throw AnswerError(where(path, key) + " is not valid UTF-8");
+    if (!isValidUtf8(s)) throw AnswerError(where(path, key) + " is not valid UTF-8");
     return s;
-}
-
-bool validHostName(const std::string& h)
-{
-    if (h.empty() || h.size() > 253 || h.front() == '.' || h.front() == '-') return false;
-    for (char c : h)
-        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-')) return false;
-    return true;
 }
 
 void checkHost(const std::string& what, const std::string& host)
@@ -123,7 +102,7 @@ void checkHost(const std::string& what, const std::string& host)
     Poco::Net::IPAddress ip;
     if (Poco::Net::IPAddress::tryParse(host, ip)) return;
     // A dotted-digits host that did not parse as IPv4 is a broken address, not a name.
-    if (!validHostName(host) || host.find_first_not_of("0123456789.") == std::string::npos)
+    if (!isValidHostName(host) || host.find_first_not_of("0123456789.") == std::string::npos)
         throw AnswerError(what + " is \"" + host + "\", not an IP address or host name");
 }
 
@@ -164,7 +143,7 @@ Answer readAnswer(const HttpApiSettings& s, int httpStatus, const std::string& b
     if (!a.root.isEmpty() && a.root.type() != typeid(Poco::JSON::Object::Ptr) &&
         a.root.type() != typeid(Poco::JSON::Array::Ptr))
     {
-        if (ok2xx) throw AnswerError("the answer is " + typeName(a.root) + ", expected a JSON object");
+        if (ok2xx) throw AnswerError("the answer is " + jsonTypeName(a.root) + ", expected a JSON object");
         a.root.clear();
     }
     if (!s.errorCodePath.empty()) a.code = scalarText(lookup(a.root, s.errorCodePath));
@@ -172,7 +151,7 @@ Answer readAnswer(const HttpApiSettings& s, int httpStatus, const std::string& b
     {
         Poco::Dynamic::Var m = lookup(a.root, s.errorMessagePath);
         a.message = m.isString() ? m.extract<std::string>() : scalarText(m);
-        if (!validUtf8(a.message)) a.message = "(the message is not valid UTF-8)";
+        if (!isValidUtf8(a.message)) a.message = "(the message is not valid UTF-8)";
     }
     if (s.successPath.empty())
     {
@@ -253,7 +232,7 @@ EpochMs readTime(const Poco::Dynamic::Var& v, TimeUnit unit, EpochMs now, const 
     case TimeUnit::Iso8601:
     {
         if (v.isEmpty()) throw AnswerError(what + " is missing from the answer");
-        if (!v.isString()) throw AnswerError(what + " is " + typeName(v) + ", expected an ISO 8601 time");
+        if (!v.isString()) throw AnswerError(what + " is " + jsonTypeName(v) + ", expected an ISO 8601 time");
         const std::string text = Poco::trim(v.extract<std::string>());
         static const std::regex shape(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))");
         Poco::DateTime dt;

@@ -1,12 +1,12 @@
 #include "HttpApiProvider.h"
 #include "JsonPath.h"
 #include "RequestTemplate.h"
-#include "SecretMask.h"
+#include <steadyproxy/sdk/Backoff.h>
+#include <steadyproxy/sdk/SecretMask.h>
 #include <Poco/JSONString.h>
 #include <Poco/Net/SSLManager.h>
 #include <algorithm>
 #include <chrono>
-#include <random>
 
 namespace steadyproxy::httpapi {
 
@@ -16,16 +16,6 @@ long long systemNowMs()
 {
     using namespace std::chrono;
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-long long jitteredBackoffMs(int failure)
-{
-    // 200 ms, 400 ms, 800 ms, ... capped at 5 s; a random half of it so that many keys
-    // failing together do not come back in step.
-    long long base = std::min<long long>(200LL << std::min(failure - 1, 10), 5000);
-    thread_local std::minstd_rand rng{std::random_device{}()};
-    std::uniform_int_distribution<long long> half(0, base / 2);
-    return base / 2 + half(rng);
 }
 
 /// `text` with the key replaced by its mask, also where a peer echoed it encoded.

@@ -4,7 +4,7 @@
 #include <Poco/Exception.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/String.h>
-#include <Poco/StringTokenizer.h>
+#include <steadyproxy/sdk/ConfigList.h>
 #include <Poco/URI.h>
 
 namespace steadyproxy::httpapi {
@@ -12,21 +12,6 @@ namespace steadyproxy::httpapi {
 namespace {
 
 const char* const kSection = "plugins.provider.http-api.";
-
-ConfigOption option(const std::string& key, ConfigOption::Type type, const std::string& def, const std::string& help,
-                    std::vector<std::string> choices = {}, long long min = 0, long long max = 0, bool required = false)
-{
-    ConfigOption o;
-    o.key = key;
-    o.type = type;
-    o.defaultValue = def;
-    o.help = help;
-    o.choices = std::move(choices);
-    o.min = min;
-    o.max = max;
-    o.required = required;
-    return o;
-}
 
 TimeUnit parseUnit(const std::string& key, const std::string& value)
 {
@@ -93,60 +78,46 @@ std::string configKey(const std::string& key)
     return kSection + key;
 }
 
-std::vector<std::string> readList(const Poco::Util::AbstractConfiguration& config, const std::string& key)
-{
-    std::vector<std::string> out;
-    if (config.hasProperty(key + "[0]"))
-    {
-        for (int i = 0; config.hasProperty(key + "[" + std::to_string(i) + "]"); ++i)
-            out.push_back(Poco::trim(config.getString(key + "[" + std::to_string(i) + "]")));
-        return out;
-    }
-    if (!config.hasProperty(key)) return out;
-    Poco::StringTokenizer tokens(config.getString(key), ",",
-                                 Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
-    out.assign(tokens.begin(), tokens.end());
-    return out;
-}
-
 std::vector<ConfigOption> httpApiOptions()
 {
-    using T = ConfigOption::Type;
     const std::vector<std::string> units{"ms", "s", "iso8601", "in_s", "in_ms"};
+    ConfigOption newUrl = ConfigOption::string(
+        "new_url", "", "URL template of the call that assigns a new upstream; {key} and {region} are percent-encoded");
+    newUrl.required = true;
     return {
-        option("vendor", T::String, "http-api", "a name for the vendor, used in messages and logs"),
-        option("new_url", T::String, "", "URL template of the call that assigns a new upstream; {key} and {region} are percent-encoded", {}, 0, 0, true),
-        option("current_url", T::String, "", "URL template of the call that tells the current upstream; empty = not supported"),
-        option("release_url", T::String, "", "URL template of the call that gives the upstream back; empty = not supported"),
-        option("method", T::String, "GET", "HTTP method of every call", {"GET", "POST"}),
-        option("body_template", T::String, "", "JSON body of POST calls; {key} and {region} are JSON-escaped"),
-        option("headers", T::StringList, "", "extra request headers, each \"Name: value\"; {key} and {region} are replaced verbatim"),
-        option("success_path", T::String, "", "JSON path telling whether a call succeeded; empty = any HTTP 2xx succeeds"),
-        option("success_value", T::String, "", "the value at success_path that means success; empty = any true, non-zero or non-empty value"),
-        option("address_path", T::String, "", "JSON path of the upstream as \"host:port\" (or use host_path and port_path)"),
-        option("host_path", T::String, "", "JSON path of the upstream host"),
-        option("port_path", T::String, "", "JSON path of the upstream port"),
-        option("protocol", T::String, "http", "what kind of proxy the address is, when protocol_path is empty", {"http", "socks5"}),
-        option("protocol_path", T::String, "", "JSON path of the proxy kind (http, socks5, socks5h or socks)"),
-        option("username_path", T::String, "", "JSON path of the upstream's username (may be absent in an answer)"),
-        option("password_path", T::String, "", "JSON path of the upstream's password (may be absent in an answer)"),
-        option("real_ip_path", T::String, "", "JSON path of the exit IP the vendor announces"),
-        option("location_path", T::String, "", "JSON path of the exit location, UTF-8 (may be absent in an answer)"),
-        option("expires_at_path", T::String, "", "JSON path of the moment the upstream stops working"),
-        option("expires_at_unit", T::String, "ms", "how expires_at_path is written", units),
-        option("next_change_at_path", T::String, "", "JSON path of the earliest moment a new upstream may be asked for"),
-        option("next_change_at_unit", T::String, "ms", "how next_change_at_path is written", units),
-        option("change_interval_seconds", T::Integer, "0", "without next_change_at_path: seconds after a new upstream before the next change (0 = any time)", {}, 0, 86400),
-        option("ttl_path", T::String, "", "JSON path of the upstream's whole lifetime in seconds"),
-        option("error_message_path", T::String, "", "JSON path of a failure's message"),
-        option("error_code_path", T::String, "", "JSON path of a failure's code"),
-        option("errors.key_not_found", T::StringList, "", "error codes or message fragments (or http:NNN) meaning the vendor does not know the key"),
-        option("errors.key_expired", T::StringList, "", "error codes or message fragments (or http:NNN) meaning the key's subscription ran out"),
-        option("errors.too_early", T::StringList, "", "error codes or message fragments (or http:NNN) meaning a change is not allowed yet"),
-        option("errors.no_lease", T::StringList, "", "error codes or message fragments (or http:NNN) meaning the key has no upstream now"),
-        option("timeout_ms", T::Integer, "10000", "upper bound in milliseconds for one provider call, retries included", {}, 100, 120000),
-        option("retries", T::Integer, "3", "retries after 429, 5xx, timeouts, broken JSON or incomplete answers (backoff with jitter)", {}, 0, 10),
-        option("regions", T::StringList, "", "the regions the vendor accepts; empty = any"),
+        ConfigOption::string("vendor", "http-api", "a name for the vendor, used in messages and logs"),
+        newUrl,
+        ConfigOption::string("current_url", "", "URL template of the call that tells the current upstream; empty = not supported"),
+        ConfigOption::string("release_url", "", "URL template of the call that gives the upstream back; empty = not supported"),
+        ConfigOption::string("method", "GET", "HTTP method of every call", "", {"GET", "POST"}),
+        ConfigOption::string("body_template", "", "JSON body of POST calls; {key} and {region} are JSON-escaped"),
+        ConfigOption::list("headers", "", "extra request headers, each \"Name: value\"; {key} and {region} are replaced verbatim"),
+        ConfigOption::string("success_path", "", "JSON path telling whether a call succeeded; empty = any HTTP 2xx succeeds"),
+        ConfigOption::string("success_value", "", "the value at success_path that means success; empty = any true, non-zero or non-empty value"),
+        ConfigOption::string("address_path", "", "JSON path of the upstream as \"host:port\" (or use host_path and port_path)"),
+        ConfigOption::string("host_path", "", "JSON path of the upstream host"),
+        ConfigOption::string("port_path", "", "JSON path of the upstream port"),
+        ConfigOption::string("protocol", "http", "what kind of proxy the address is, when protocol_path is empty", "", {"http", "socks5"}),
+        ConfigOption::string("protocol_path", "", "JSON path of the proxy kind (http, socks5, socks5h or socks)"),
+        ConfigOption::string("username_path", "", "JSON path of the upstream's username (may be absent in an answer)"),
+        ConfigOption::string("password_path", "", "JSON path of the upstream's password (may be absent in an answer)"),
+        ConfigOption::string("real_ip_path", "", "JSON path of the exit IP the vendor announces"),
+        ConfigOption::string("location_path", "", "JSON path of the exit location, UTF-8 (may be absent in an answer)"),
+        ConfigOption::string("expires_at_path", "", "JSON path of the moment the upstream stops working"),
+        ConfigOption::string("expires_at_unit", "ms", "how expires_at_path is written", "", units),
+        ConfigOption::string("next_change_at_path", "", "JSON path of the earliest moment a new upstream may be asked for"),
+        ConfigOption::string("next_change_at_unit", "ms", "how next_change_at_path is written", "", units),
+        ConfigOption::integer("change_interval_seconds", 0, 0, 86400, "without next_change_at_path: seconds after a new upstream before the next change (0 = any time)"),
+        ConfigOption::string("ttl_path", "", "JSON path of the upstream's whole lifetime in seconds"),
+        ConfigOption::string("error_message_path", "", "JSON path of a failure's message"),
+        ConfigOption::string("error_code_path", "", "JSON path of a failure's code"),
+        ConfigOption::list("errors.key_not_found", "", "error codes or message fragments (or http:NNN) meaning the vendor does not know the key"),
+        ConfigOption::list("errors.key_expired", "", "error codes or message fragments (or http:NNN) meaning the key's subscription ran out"),
+        ConfigOption::list("errors.too_early", "", "error codes or message fragments (or http:NNN) meaning a change is not allowed yet"),
+        ConfigOption::list("errors.no_lease", "", "error codes or message fragments (or http:NNN) meaning the key has no upstream now"),
+        ConfigOption::integer("timeout_ms", 10000, 100, 120000, "upper bound in milliseconds for one provider call, retries included"),
+        ConfigOption::integer("retries", 3, 0, 10, "retries after 429, 5xx, timeouts, broken JSON or incomplete answers (backoff with jitter)"),
+        ConfigOption::list("regions", "", "the regions the vendor accepts; empty = any"),
     };
 }
 

@@ -78,7 +78,4 @@ HttpApiSettings readSettings(const Poco::Util::AbstractConfiguration& config);
 /// The full configuration path of one of the plugin's keys.
 std::string configKey(const std::string& key);
 
-/// A StringList value: `key[0]`, `key[1]`, ... or one comma-separated string.
-std::vector<std::string> readList(const Poco::Util::AbstractConfiguration& config, const std::string& key);
-
 } // namespace steadyproxy::httpapi

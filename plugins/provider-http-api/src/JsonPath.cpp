@@ -25,15 +25,4 @@ Poco::Dynamic::Var lookup(const Poco::Dynamic::Var& root, const std::string& pat
     }
 }
 
-std::string typeName(const Poco::Dynamic::Var& v)
-{
-    if (v.isEmpty()) return "null";
-    if (v.isString()) return "a string";
-    if (v.isBoolean()) return "a boolean";
-    if (v.isNumeric()) return "a number";
-    if (v.type() == typeid(Poco::JSON::Object::Ptr)) return "an object";
-    if (v.type() == typeid(Poco::JSON::Array::Ptr)) return "an array";
-    return "an unexpected value";
-}
-
 } // namespace steadyproxy::httpapi

@@ -13,7 +13,4 @@ bool validJsonPath(const std::string& path);
 /// any step is missing, null, or of the wrong kind. Uses Poco::JSON::Query.
 Poco::Dynamic::Var lookup(const Poco::Dynamic::Var& root, const std::string& path);
 
-/// "a string", "a number", "an object", ... for messages.
-std::string typeName(const Poco::Dynamic::Var& value);
-
 } // namespace steadyproxy::httpapi

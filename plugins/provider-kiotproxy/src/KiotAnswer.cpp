@@ -1,4 +1,5 @@
 #include "KiotAnswer.h"
+#include <steadyproxy/sdk/AnswerChecks.h>
 #include <Poco/Exception.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -16,31 +17,6 @@ namespace {
 // Epoch ms before 2001-09-09 are not plausible (a value in seconds would land here).
 constexpr long long kMinEpochMs = 1000000000000LL;
 
-bool validUtf8(const std::string& s)
-{
-    Poco::UTF8Encoding utf8;
-    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-    const auto* end = p + s.size();
-    while (p < end)
-    {
-        int n = utf8.sequenceLength(p, static_cast<int>(end - p));
-        if (n <= 0 || n > end - p || !utf8.isLegal(p, n)) return false;
-        p += n;
-    }
-    return true;
-}
-
-std::string typeName(const Poco::Dynamic::Var& v)
-{
-    if (v.isEmpty()) return "null";
-    if (v.isString()) return "a string";
-    if (v.isBoolean()) return "a boolean";
-    if (v.isNumeric()) return "a number";
-    if (v.type() == typeid(Poco::JSON::Object::Ptr)) return "an object";
-    if (v.type() == typeid(Poco::JSON::Array::Ptr)) return "an array";
-    return "an unexpected value";
-}
-
 bool isPresent(const Poco::JSON::Object& o, const std::string& name)
 {
     return o.has(name) && !o.get(name).isEmpty();
@@ -50,9 +26,9 @@ std::string requireString(const Poco::JSON::Object& o, const std::string& name)
 {
     if (!isPresent(o, name)) throw AnswerError("data." + name + " is missing");
     const Poco::Dynamic::Var v = o.get(name);
-    if (!v.isString()) throw AnswerError("data." + name + " is " + typeName(v) + ", expected a string");
+    if (!v.isString()) throw AnswerError("data." + name + " is " + jsonTypeName(v) + ", expected a string");
     std::string s = v.extract<std::string>();
-    if (!validUtf8(s)) throw AnswerError("data." + name + " is not valid UTF-8");
+    if (!isValidUtf8(s)) throw AnswerError("data." + name + " is not valid UTF-8");
     return s;
 }
 
@@ -61,7 +37,7 @@ long long requireInteger(const Poco::JSON::Object& o, const std::string& name)
     if (!isPresent(o, name)) throw AnswerError("data." + name + " is missing");
     const Poco::Dynamic::Var v = o.get(name);
     if (v.isString() || v.isBoolean() || !v.isNumeric())
-        throw AnswerError("data." + name + " is " + typeName(v) + ", expected a number");
+        throw AnswerError("data." + name + " is " + jsonTypeName(v) + ", expected a number");
     if (v.isInteger()) return v.convert<Poco::Int64>();
     double d = v.convert<double>();
     if (!std::isfinite(d) || std::floor(d) != d || std::fabs(d) > 9.0e15)
@@ -75,14 +51,6 @@ long long requireEpochMs(const Poco::JSON::Object& o, const std::string& name)
     if (v < kMinEpochMs)
         throw AnswerError("data." + name + " is " + std::to_string(v) + ", expected epoch milliseconds");
     return v;
-}
-
-bool validHostName(const std::string& h)
-{
-    if (h.empty() || h.size() > 253 || h.front() == '.' || h.front() == '-') return false;
-    for (char c : h)
-        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-')) return false;
-    return true;
 }
 
 bool nameContains(const std::string& upperName, std::initializer_list<const char*> parts)
@@ -107,7 +75,7 @@ Envelope parseEnvelope(const std::string& body)
         throw AnswerError("the answer is not valid JSON (" + e.message() + ")");
     }
     if (root.type() != typeid(Poco::JSON::Object::Ptr))
-        throw AnswerError("the answer is " + typeName(root) + ", expected a JSON object");
+        throw AnswerError("the answer is " + jsonTypeName(root) + ", expected a JSON object");
     auto obj = root.extract<Poco::JSON::Object::Ptr>();
     if (!obj->has("success") || !obj->get("success").isBoolean())
         throw AnswerError("the answer has no boolean \"success\"");
@@ -122,7 +90,7 @@ Envelope parseEnvelope(const std::string& body)
     e.status = str("status");
     e.error = str("error");
     e.message = str("message");
-    if (!validUtf8(e.message)) throw AnswerError("the answer's message is not valid UTF-8");
+    if (!isValidUtf8(e.message)) throw AnswerError("the answer's message is not valid UTF-8");
     if (isPresent(*obj, "code") && obj->get("code").isNumeric() && !obj->get("code").isString())
         e.code = obj->get("code").convert<Poco::Int64>();
     if (isPresent(*obj, "timestamp") && obj->get("timestamp").isNumeric() && !obj->get("timestamp").isString())
@@ -155,7 +123,7 @@ Upstream parseHostPort(const std::string& field, const std::string& value, Upstr
         host = value.substr(0, colon);
         port = value.substr(colon + 1);
         Poco::Net::IPAddress ip;
-        if (!Poco::Net::IPAddress::tryParse(host, ip) && !validHostName(host))
+        if (!Poco::Net::IPAddress::tryParse(host, ip) && !isValidHostName(host))
             throw AnswerError(field + " is '" + value + "': '" + host + "' is not an IP address or host name");
         // A dotted-digits host that did not parse as IPv4 is a broken address, not a name.
         if (!Poco::Net::IPAddress::tryParse(host, ip) &&
@@ -175,7 +143,7 @@ ProxyData parseProxyData(const Poco::Dynamic::Var& data, bool requireHttp, bool 
 {
     if (data.isEmpty()) throw AnswerError("the success answer has no data");
     if (data.type() != typeid(Poco::JSON::Object::Ptr))
-        throw AnswerError("data is " + typeName(data) + ", expected an object");
+        throw AnswerError("data is " + jsonTypeName(data) + ", expected an object");
     const Poco::JSON::Object& o = *data.extract<Poco::JSON::Object::Ptr>();
 
     ProxyData pd;

@@ -1,10 +1,10 @@
 #include "KiotProxyProvider.h"
-#include "SecretMask.h"
+#include <steadyproxy/sdk/Backoff.h>
+#include <steadyproxy/sdk/SecretMask.h>
 #include <Poco/Environment.h>
 #include <Poco/Net/SSLManager.h>
 #include <Poco/Util/MapConfiguration.h>
 #include <algorithm>
-#include <random>
 
 namespace steadyproxy::kiotproxy {
 
@@ -18,16 +18,6 @@ long long systemNowMs()
 {
     using namespace std::chrono;
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-long long jitteredBackoffMs(int failure)
-{
-    // 200 ms, 400 ms, 800 ms, ... capped at 5 s; a random half of it so that many keys
-    // failing together do not come back in step.
-    long long base = std::min<long long>(200LL << std::min(failure - 1, 10), 5000);
-    thread_local std::minstd_rand rng{std::random_device{}()};
-    std::uniform_int_distribution<long long> half(0, base / 2);
-    return base / 2 + half(rng);
 }
 
 } // namespace
@@ -106,30 +96,15 @@ KiotProxyProvider::~KiotProxyProvider()
 
 std::vector<ConfigOption> KiotProxyProvider::configOptions() const
 {
-    using T = ConfigOption::Type;
-    std::vector<ConfigOption> o(4);
-    o[0].key = "api_base";
-    o[0].type = T::String;
-    o[0].defaultValue = kDefaultApiBase;
-    o[0].help = "Base URL of the KiotProxy API (http:// or https://)";
-    o[0].env = "KIOTPROXY_API_BASE";
-    o[1].key = "timeout_ms";
-    o[1].type = T::Integer;
-    o[1].defaultValue = "10000";
-    o[1].help = "Upper bound in milliseconds for one provider call, retries included";
-    o[1].min = 100;
-    o[1].max = 120000;
-    o[2].key = "retries";
-    o[2].type = T::Integer;
-    o[2].defaultValue = "3";
-    o[2].help = "Retries after 429, 5xx, timeouts, broken JSON or dropped connections (backoff with jitter)";
-    o[2].min = 0;
-    o[2].max = 10;
-    o[3].key = "release_on_delete";
-    o[3].type = T::Boolean;
-    o[3].defaultValue = "true";
-    o[3].help = "Give the proxy back with /proxies/out when a key is deleted";
-    return o;
+    return {
+        ConfigOption::string("api_base", kDefaultApiBase, "Base URL of the KiotProxy API (http:// or https://)",
+                             "KIOTPROXY_API_BASE"),
+        ConfigOption::integer("timeout_ms", 10000, 100, 120000,
+                              "Upper bound in milliseconds for one provider call, retries included"),
+        ConfigOption::integer("retries", 3, 0, 10,
+                              "Retries after 429, 5xx, timeouts, broken JSON or dropped connections (backoff with jitter)"),
+        ConfigOption::boolean("release_on_delete", true, "Give the proxy back with /proxies/out when a key is deleted"),
+    };
 }
 
 void KiotProxyProvider::configure(const Poco::Util::AbstractConfiguration& config)

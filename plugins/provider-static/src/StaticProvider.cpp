@@ -2,7 +2,7 @@
 #include "UpstreamUrl.h"
 #include <Poco/Net/IPAddress.h>
 #include <Poco/String.h>
-#include <Poco/StringTokenizer.h>
+#include <steadyproxy/sdk/ConfigList.h>
 #include <chrono>
 
 namespace steadyproxy::staticprovider {
@@ -24,34 +24,20 @@ std::string describeEntry(const std::string& raw)
 
 std::vector<ConfigOption> StaticProvider::configOptions() const
 {
-    using T = ConfigOption::Type;
-    std::vector<ConfigOption> o(2);
-    o[0].key = "upstreams";
-    o[0].type = T::StringList;
-    o[0].help = "upstream proxy URLs: http://user:pass@host:port or socks5://user:pass@host:port (credentials percent-encoded)";
-    o[0].required = true;
-    o[1].key = "order";
-    o[1].type = T::String;
-    o[1].defaultValue = "round-robin";
-    o[1].help = "how acquire() picks the next upstream: round-robin or random";
-    o[1].choices = {"round-robin", "random"};
-    return o;
+    ConfigOption upstreams = ConfigOption::list(
+        "upstreams", "",
+        "upstream proxy URLs: http://user:pass@host:port or socks5://user:pass@host:port (credentials percent-encoded)");
+    upstreams.required = true;
+    return {
+        upstreams,
+        ConfigOption::string("order", "round-robin", "how acquire() picks the next upstream: round-robin or random", "",
+                             {"round-robin", "random"}),
+    };
 }
 
 void StaticProvider::configure(const Poco::Util::AbstractConfiguration& config)
 {
-    std::vector<std::string> entries;
-    if (config.has("upstreams[0]"))
-    {
-        for (int i = 0; config.has("upstreams[" + std::to_string(i) + "]"); ++i)
-            entries.push_back(config.getString("upstreams[" + std::to_string(i) + "]"));
-    }
-    else if (config.has("upstreams"))
-    {
-        Poco::StringTokenizer t(config.getString("upstreams"), ",",
-                                Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
-        entries.assign(t.begin(), t.end());
-    }
+    const std::vector<std::string> entries = readList(config, "upstreams");
     if (entries.empty())
         throw ConfigError(kPrefix + "upstreams",
                           "no upstream is listed: add at least one URL such as http://user:pass@203.0.113.7:8080");

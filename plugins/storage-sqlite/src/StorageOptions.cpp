@@ -5,18 +5,6 @@ namespace steadyproxy::sqlite {
 
 namespace {
 
-ConfigOption integerOption(const std::string& key, long long def, long long min, long long max, const std::string& help)
-{
-    ConfigOption o;
-    o.key = key;
-    o.type = ConfigOption::Type::Integer;
-    o.defaultValue = std::to_string(def);
-    o.min = min;
-    o.max = max;
-    o.help = help;
-    return o;
-}
-
 int readInt(const Poco::Util::AbstractConfiguration& config, const std::string& key, int def, int min, int max)
 {
     int value = config.getInt(key, def);
@@ -30,17 +18,13 @@ int readInt(const Poco::Util::AbstractConfiguration& config, const std::string& 
 
 std::vector<ConfigOption> StorageOptions::declare()
 {
-    ConfigOption path;
-    path.key = "path";
-    path.type = ConfigOption::Type::String;
-    path.defaultValue = "";
-    path.help = "SQLite database file; empty = <data dir>/steadyproxy.db; a relative path is relative to the working directory";
     return {
-        path,
-        integerOption("busy_timeout_ms", 5000, 0, 600000, "milliseconds to wait for a lock held by another connection"),
-        integerOption("log_retention_days", 30, 1, 3650, "log entries older than this many days are dropped"),
-        integerOption("log_retention_rows", 100000, 100, 100000000, "at most this many log entries are kept"),
-        integerOption("health_samples_per_key", 500, 10, 100000, "at most this many health samples are kept per key"),
+        ConfigOption::string("path", "",
+            "SQLite database file; empty = <data dir>/steadyproxy.db; a relative path is relative to the working directory"),
+        ConfigOption::integer("busy_timeout_ms", 5000, 0, 600000, "milliseconds to wait for a lock held by another connection"),
+        ConfigOption::integer("log_retention_days", 30, 1, 3650, "log entries older than this many days are dropped"),
+        ConfigOption::integer("log_retention_rows", 100000, 100, 100000000, "at most this many log entries are kept"),
+        ConfigOption::integer("health_samples_per_key", 500, 10, 100000, "at most this many health samples are kept per key"),
     };
 }
 

@@ -1,7 +1,7 @@
 // The strict reading of KiotProxy answers: envelopes, every field of a success, failure
 // classification, waiting times in messages, and key masking.
 #include "KiotAnswer.h"
-#include "SecretMask.h"
+#include <steadyproxy/sdk/SecretMask.h>
 #include <cppunit/extensions/HelperMacros.h>
 
 using namespace steadyproxy;
