@@ -174,22 +174,6 @@ bool Config::has(const std::string& key) const
     return _where.count(key) > 0;
 }
 
-std::vector<std::string> getList(const Poco::Util::AbstractConfiguration& config, const std::string& key)
-{
-    std::vector<std::string> out;
-    if (config.hasProperty(key + "[0]"))
-    {
-        for (int i = 0; config.hasProperty(key + "[" + std::to_string(i) + "]"); ++i)
-            out.push_back(config.getString(key + "[" + std::to_string(i) + "]"));
-        return out;
-    }
-    if (!config.hasProperty(key)) return out;
-    Poco::StringTokenizer tokens(config.getString(key), ",",
-                                 Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
-    out.assign(tokens.begin(), tokens.end());
-    return out;
-}
-
 bool parseBool(const std::string& value)
 {
     std::string v = Poco::toLower(Poco::trim(value));

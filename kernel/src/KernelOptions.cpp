@@ -54,8 +54,8 @@ KernelOptions KernelOptions::from(const Poco::Util::AbstractConfiguration& c)
     o.maxBodyBytes = c.getInt("admin.max_body_bytes", 1048576);
     o.sessionIdleMinutes = c.getInt("admin.session_idle_minutes", 60);
     o.sessionAbsoluteHours = c.getInt("admin.session_absolute_hours", 12);
-    o.trustedProxies = getList(c, "admin.trusted_proxies");
-    o.metricsAllow = getList(c, "admin.metrics_allow");
+    o.trustedProxies = readList(c, "admin.trusted_proxies");
+    o.metricsAllow = readList(c, "admin.metrics_allow");
     o.domain = c.getString("endpoints.domain", "localhost");
     o.proxyHost = c.getString("endpoints.proxy_host", "127.0.0.1");
     o.portStart = static_cast<std::uint16_t>(c.getInt("endpoints.port_start", 9001));
@@ -68,8 +68,8 @@ KernelOptions KernelOptions::from(const Poco::Util::AbstractConfiguration& c)
     o.masterKeyFile = c.getString("secrets.master_key_file", "");
     if (o.masterKeyFile.empty()) o.masterKeyFile = o.dataDir + "/master.key";
     o.clockControl = parseBool(c.getString("testing.clock_control", "false"));
-    o.pluginDirectories = getList(c, "plugins.directories");
-    o.plugins = getList(c, "plugins.load");
+    o.pluginDirectories = readList(c, "plugins.directories");
+    o.plugins = readList(c, "plugins.load");
     if (o.portStart > o.portEnd)
         throw ConfigError("endpoints.port_start", "must not be above endpoints.port_end (" + std::to_string(o.portStart) +
                                                       " > " + std::to_string(o.portEnd) + ")");

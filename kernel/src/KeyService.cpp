@@ -1,3 +1,4 @@
+#include <steadyproxy/sdk/SecretMask.h>
 #include <steadyproxy/kernel/KeyService.h>
 #include <Poco/Logger.h>
 #include <Poco/Net/IPAddress.h>
@@ -262,7 +263,7 @@ KeyView KeyService::addKey(const NewKey& request)
     key.ownerId = request.ownerId;
     key.providerId = providerId;
     key.secretSealed = _secrets.seal(secret);
-    key.secretMasked = SecretBox::mask(secret);
+    key.secretMasked = maskSecret(secret);
     key.secretFingerprint = _secrets.fingerprint(providerId + "\n" + secret);
     key.region = region;
     key.createdAt = _clock.now();

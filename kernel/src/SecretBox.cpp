@@ -186,10 +186,5 @@ std::string SecretBox::fingerprint(const std::string& secret) const
     return toHex(digest, length);
 }
 
-std::string SecretBox::mask(const std::string& secret)
-{
-    if (secret.size() < 16) return "***";
-    return secret.substr(0, 8) + "..." + secret.substr(secret.size() - 6);
-}
 
 } // namespace steadyproxy::kernel

@@ -402,7 +402,7 @@ public:
         auto problems = kernelSchema().validate(c);
         CPPUNIT_ASSERT_MESSAGE(describe(problems), problems.empty());
         std::vector<std::string> expected{"/opt/a", "/opt/b"};
-        CPPUNIT_ASSERT(expected == getList(c.values(), "plugins.directories"));
+        CPPUNIT_ASSERT(expected == readList(c.values(), "plugins.directories"));
         CPPUNIT_ASSERT(!c.has("plugins.directories[0]"));
         CPPUNIT_ASSERT(!c.has("plugins.directories[1]"));
     }
@@ -457,11 +457,11 @@ public:
     void testGetListBothForms()
     {
         Config c = Config::parse("a: x, y ,z\nb:\n  - p\n  - q\nc: ''\nd: single\n", "g.yaml");
-        CPPUNIT_ASSERT((std::vector<std::string>{"x", "y", "z"}) == getList(c.values(), "a"));
-        CPPUNIT_ASSERT((std::vector<std::string>{"p", "q"}) == getList(c.values(), "b"));
-        CPPUNIT_ASSERT(getList(c.values(), "c").empty());
-        CPPUNIT_ASSERT((std::vector<std::string>{"single"}) == getList(c.values(), "d"));
-        CPPUNIT_ASSERT(getList(c.values(), "missing").empty());
+        CPPUNIT_ASSERT((std::vector<std::string>{"x", "y", "z"}) == readList(c.values(), "a"));
+        CPPUNIT_ASSERT((std::vector<std::string>{"p", "q"}) == readList(c.values(), "b"));
+        CPPUNIT_ASSERT(readList(c.values(), "c").empty());
+        CPPUNIT_ASSERT((std::vector<std::string>{"single"}) == readList(c.values(), "d"));
+        CPPUNIT_ASSERT(readList(c.values(), "missing").empty());
     }
 
     void testPluginSectionWithHandMadeOptions()
@@ -493,7 +493,7 @@ public:
         CPPUNIT_ASSERT_MESSAGE(describe(problems), colour.has_value());
         CPPUNIT_ASSERT_EQUAL(std::string("h.yaml:5"), colour->where);
         CPPUNIT_ASSERT_EQUAL(std::string("http://probe.test/"), c.values().getString("plugins.health.example.probe.url"));
-        CPPUNIT_ASSERT((std::vector<std::string>{"a", "b"}) == getList(c.values(), "plugins.health.example.targets"));
+        CPPUNIT_ASSERT((std::vector<std::string>{"a", "b"}) == readList(c.values(), "plugins.health.example.targets"));
 
         // An empty section (`health.example: {}`) is fine and gets the defaults.
         Config empty = Config::parse("plugins:\n  load: [health.example]\n  health.example: {}\n", "h.yaml");

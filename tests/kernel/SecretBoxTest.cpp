@@ -1,4 +1,4 @@
-// SecretBox: AES-256-GCM sealing of secrets at rest, the master key file, fingerprints, masks.
+// SecretBox: AES-256-GCM sealing of secrets at rest, the master key file, fingerprints.
 #include <steadyproxy/kernel/SecretBox.h>
 #include <steadyproxy/sdk/Errors.h>
 #include <Poco/Base64Decoder.h>
@@ -82,7 +82,6 @@ class SecretBoxTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testMalformedKeyFileRefused);
     CPPUNIT_TEST(testRawKeyMustBe32Bytes);
     CPPUNIT_TEST(testFingerprint);
-    CPPUNIT_TEST(testMask);
     CPPUNIT_TEST(testRandomAndDigest);
     CPPUNIT_TEST_SUITE_END();
 
@@ -262,18 +261,6 @@ public:
         CPPUNIT_ASSERT(f != a.fingerprint("Ke4bb685a1b2c3d4e5f6a7b8c9d0c24c48"));
         CPPUNIT_ASSERT(f != b.fingerprint("Ke4bb685a1b2c3d4e5f6a7b8c9d0c24c47")); // keyed
         CPPUNIT_ASSERT(f != SecretBox::sha256Hex("Ke4bb685a1b2c3d4e5f6a7b8c9d0c24c47")); // not a bare hash
-    }
-
-    void testMask()
-    {
-        std::string key = "Ke4bb685" + std::string("0123456789abcdefghi") + "c24c47";
-        CPPUNIT_ASSERT_EQUAL(std::size_t(33), key.size());
-        CPPUNIT_ASSERT_EQUAL(std::string("Ke4bb685...c24c47"), SecretBox::mask(key));
-        CPPUNIT_ASSERT_EQUAL(std::string("***"), SecretBox::mask("short"));
-        CPPUNIT_ASSERT_EQUAL(std::string("***"), SecretBox::mask(""));
-        CPPUNIT_ASSERT_EQUAL(std::string("***"), SecretBox::mask("fifteen chars!!"));
-        CPPUNIT_ASSERT_EQUAL(std::string("0123456789abcdef").substr(0, 8) + "...abcdef",
-                             SecretBox::mask("0123456789abcdef"));
     }
 
     void testRandomAndDigest()

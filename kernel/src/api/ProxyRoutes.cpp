@@ -1,3 +1,4 @@
+#include <steadyproxy/sdk/SecretMask.h>
 #include <steadyproxy/kernel/Kernel.h>
 #include <steadyproxy/kernel/api/Routes.h>
 #include <Poco/JSON/Array.h>
@@ -234,7 +235,7 @@ void addProxyRoutes(Router& router, ApiServices& s)
             if (line.empty()) continue;
             Poco::JSON::Object::Ptr result = new Poco::JSON::Object;
             result->set("line", lineNo);
-            result->set("key", SecretBox::mask(line));
+            result->set("key", maskSecret(line));
             try
             {
                 KeyView v = guarded([&] { return s.kernel.keys().addKey(newKey(r, line, std::nullopt, region, provider)); });

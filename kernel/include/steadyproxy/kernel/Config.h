@@ -1,4 +1,5 @@
 #pragma once
+#include <steadyproxy/sdk/ConfigList.h>
 #include <steadyproxy/sdk/Plugin.h>
 #include <Poco/AutoPtr.h>
 #include <Poco/Util/MapConfiguration.h>
@@ -50,8 +51,6 @@ private:
 /// `$$` is a literal '$'. Throws ConfigError for an unterminated `${`.
 std::string expandEnvironment(const std::string& text);
 
-/// Reads a list: `key[0]`, `key[1]`, ... or a comma-separated scalar at `key`.
-std::vector<std::string> getList(const Poco::Util::AbstractConfiguration& config, const std::string& key);
 
 /// One thing wrong with a configuration.
 struct ConfigProblem

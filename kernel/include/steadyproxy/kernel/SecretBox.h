@@ -23,8 +23,6 @@ public:
     /// A keyed hash (HMAC-SHA256, hex) of `secret`, for finding duplicates without decrypting.
     std::string fingerprint(const std::string& secret) const;
 
-    /// "Ke4bb685...c24c47": first 8 + "..." + last 6; short values become "***".
-    static std::string mask(const std::string& secret);
     /// `bytes` random bytes from the OS.
     static std::string randomBytes(std::size_t bytes);
     /// A random token of `bytes` random bytes, URL-safe base64 without padding.
