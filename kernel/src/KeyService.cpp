@@ -181,6 +181,18 @@ EndpointSpec KeyService::endpointSpec(const ProxyKey& key) const
     return spec;
 }
 
+void KeyService::serveEndpoint(std::int64_t id, const ProxyKey& key)
+{
+    if (!_proxy) return;
+    std::shared_ptr<const Upstream> upstream;
+    {
+        std::lock_guard<std::mutex> lock(_mutex);
+        const Runtime& r = runtime(id);
+        if (r.lease) upstream = upstreamOf(*r.lease);
+    }
+    _proxy->upsertEndpoint(endpointSpec(key), upstream);
+}
+
 KeyView KeyService::viewOf(const Runtime& r) const
 {
     KeyView v;
@@ -427,16 +439,7 @@ KeyView KeyService::updateKey(std::int64_t id, const KeyChange& change)
         _storage.updateKey(key);
         r.key = key;
     }
-    if (_proxy)
-    {
-        std::shared_ptr<const Upstream> upstream;
-        {
-            std::lock_guard<std::mutex> lock(_mutex);
-            const Runtime& r = runtime(id);
-            if (r.lease) upstream = upstreamOf(*r.lease);
-        }
-        _proxy->upsertEndpoint(endpointSpec(key), upstream);
-    }
+    serveEndpoint(id, key);
     publish("key.updated", id, {{"subdomain", key.subdomain}});
     if (_online) plan(id);
     std::lock_guard<std::mutex> lock(_mutex);
@@ -792,16 +795,7 @@ std::string KeyService::regenerateCredentials(std::int64_t id)
         _storage.updateKey(r.key);
         key = r.key;
     }
-    if (_proxy)
-    {
-        std::shared_ptr<const Upstream> upstream;
-        {
-            std::lock_guard<std::mutex> lock(_mutex);
-            const Runtime& r = runtime(id);
-            if (r.lease) upstream = upstreamOf(*r.lease);
-        }
-        _proxy->upsertEndpoint(endpointSpec(key), upstream);
-    }
+    serveEndpoint(id, key);
     _storage.addLog(LogEntry{0, id, "credentials", "manual", "", "success", "Endpoint password regenerated", _clock.now()});
     publish("key.updated", id, {{"credentials", "regenerated"}});
     return password;

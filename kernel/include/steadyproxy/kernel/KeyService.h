@@ -126,6 +126,8 @@ private:
     ProviderKey providerKey(const ProxyKey& key) const;
     std::shared_ptr<const Upstream> upstreamOf(const Lease& lease) const;
     EndpointSpec endpointSpec(const ProxyKey& key) const;
+    /// Serves the key's endpoint again with its spec and current upstream (after a change).
+    void serveEndpoint(std::int64_t id, const ProxyKey& key);
     KeyView viewOf(const Runtime& r) const;
     void plan(std::int64_t id);
     void runLeaseJob(std::int64_t id, const std::string& reason);
