@@ -169,6 +169,14 @@ std::unique_ptr<Kernel> makeKernel(const std::string& configPath)
 
 namespace {
 
+/// The kernel with its plugins loaded but their sections not checked (listing commands).
+std::unique_ptr<Kernel> loadOnly(const std::string& configPath)
+{
+    return configPath.empty()
+               ? std::make_unique<Kernel>(Config::parse(kEmbeddedConfig, "<embedded default configuration>"), false)
+               : std::make_unique<Kernel>(Config::load(configPath), false);
+}
+
 std::string formatTime(EpochMs ms)
 {
     if (!ms) return "-";
@@ -205,9 +213,7 @@ std::string readPassword(std::istream& in, std::ostream& out, bool fromStdin, bo
 /// Prints every configuration key (kernel and loaded plugins) as a Markdown table.
 int cmdConfigOptions(const std::string& configPath, std::ostream& out)
 {
-    auto kernel = configPath.empty()
-                      ? std::make_unique<Kernel>(Config::parse(kEmbeddedConfig, "<embedded default configuration>"), false)
-                      : std::make_unique<Kernel>(Config::load(configPath), false);
+    auto kernel = loadOnly(configPath);
     static const char* types[] = {"string", "integer", "boolean", "list"};
     out << "| key | type | default | environment | meaning |\n|---|---|---|---|---|\n";
     for (const auto& [key, option] : buildSchema(kernel->plugins()).options())
@@ -249,7 +255,7 @@ int cmdConfig(const std::string& configPath, const std::vector<std::string>& arg
 
 int cmdPlugins(const std::string& configPath, std::ostream& out)
 {
-    auto kernel = makeKernel(configPath);
+    auto kernel = loadOnly(configPath);
     for (const auto& p : kernel->plugins().plugins())
         out << p.id << "\t" << p.kind << "\t" << p.version << "\t" << p.buildId << "\t" << p.file << "\n";
     return 0;
