@@ -39,10 +39,12 @@ def is_closed(sock, timeout):
 
 
 def refused(port):
+    """True when a new connection is turned away: refused, or reset because it reached the
+    listener's backlog just as the listener closed."""
     try:
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
         return False
-    except ConnectionRefusedError:
+    except (ConnectionRefusedError, ConnectionResetError):
         return True
 
 
