@@ -453,7 +453,7 @@ int cmdKey(const std::string& configPath, const std::vector<std::string>& args, 
     }
     KeyView v = keys.addKey(request);
     out << "added " << v.key.secretMasked << " as " << v.key.subdomain << " (id " << v.key.id << ")\n"
-        << "endpoint: http://" << v.key.endpointUser << ":" << v.endpointPassword << "@" << kernel->options().proxyHost
+        << "endpoint: http://" << v.key.endpointUser << ":" << keys.endpointPassword(v.key.id) << "@" << kernel->options().proxyHost
         << ":" << v.key.port << "\n"
         << "the running server serves it after a restart\n";
     return 0;

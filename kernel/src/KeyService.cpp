@@ -199,7 +199,6 @@ KeyView KeyService::viewOf(const Runtime& r) const
     v.key = r.key;
     v.lease = r.lease;
     v.health = r.health;
-    v.endpointPassword = _secrets.open(r.key.endpointPassSealed);
     v.nextRotationAt = r.nextAt;
     v.nextRotationReason = r.nextReason;
     v.consecutiveFailures = r.failures;
@@ -799,6 +798,16 @@ std::string KeyService::regenerateCredentials(std::int64_t id)
     _storage.addLog(LogEntry{0, id, "credentials", "manual", "", "success", "Endpoint password regenerated", _clock.now()});
     publish("key.updated", id, {{"credentials", "regenerated"}});
     return password;
+}
+
+std::string KeyService::endpointPassword(std::int64_t id) const
+{
+    std::string sealed;
+    {
+        std::lock_guard<std::mutex> lock(_mutex);
+        sealed = runtime(id).key.endpointPassSealed;
+    }
+    return _secrets.open(sealed);
 }
 
 std::vector<KeyView> KeyService::list() const

@@ -80,6 +80,8 @@ class RotationTest(unittest.TestCase):
         # "too early" (refuse) or with the unchanged proxy; either way nothing changes.
         st, body, _ = self.api.post("/api/testing/clock", {"advance_seconds": 601})
         self.assertEqual(st, 200, body)
+        self.assertGreater(proxy["ttc"], 500)
+        self.assertEqual(self.api.get(f"/api/proxies/{proxy['id']}")[1]["ttc"], 0, "ttc follows the kernel's clock")
         calls = len(self.standin.calls_to("new"))
         st, body, _ = self.api.post(f"/api/proxies/{proxy['id']}/rotate")
         self.assertEqual(st, 200, body)

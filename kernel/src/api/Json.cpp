@@ -17,7 +17,7 @@ Poco::Dynamic::Var optional(const std::optional<int>& v) { return v ? Poco::Dyna
 
 } // namespace
 
-Poco::JSON::Object::Ptr proxyJson(const KeyView& v, const std::string& domain)
+Poco::JSON::Object::Ptr proxyJson(const KeyView& v, const std::string& domain, EpochMs now)
 {
     const ProxyKey& k = v.key;
     Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
@@ -44,7 +44,7 @@ Poco::JSON::Object::Ptr proxyJson(const KeyView& v, const std::string& domain)
     o->set("ttc", Poco::Dynamic::Var());
     if (l && l->nextChangeAt)
     {
-        long long ttc = (l->nextChangeAt - SystemClock().now()) / 1000;
+        long long ttc = (l->nextChangeAt - now) / 1000;
         o->set("ttc", ttc > 0 ? ttc : 0);
     }
     const HealthSample* h = v.health ? &*v.health : nullptr;

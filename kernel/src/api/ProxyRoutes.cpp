@@ -108,7 +108,7 @@ void addProxyRoutes(Router& router, ApiServices& s)
         int limit = r.queryInt("limit", 1000, 1, 1000);
         Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
         for (std::size_t i = offset; i < keys.size() && list->size() < static_cast<std::size_t>(limit); ++i)
-            list->add(proxyJson(keys[i], domain));
+            list->add(proxyJson(keys[i], domain, s.kernel.clock().now()));
         ApiResponse response = ok(list);
         response.headers.emplace_back("X-Total-Count", std::to_string(keys.size()));
         return response;
@@ -120,11 +120,11 @@ void addProxyRoutes(Router& router, ApiServices& s)
         std::string secret = requireString(body, "kiotproxy_key", 512);
         auto request = newKey(r, secret, optString(body, "key_name", 200), optRegion(body), optString(body, "provider", 100));
         KeyView v = guarded([&] { return s.kernel.keys().addKey(request); });
-        return ok(proxyJson(v, domain), 201);
+        return ok(proxyJson(v, domain, s.kernel.clock().now()), 201);
     });
 
     router.add("GET", "/api/proxies/{id}", Access::User, "One key", [&s, &domain](ApiRequest& r) {
-        return ok(proxyJson(visibleKey(s, r, r.id()), domain));
+        return ok(proxyJson(visibleKey(s, r, r.id()), domain, s.kernel.clock().now()));
     });
 
     router.add("PUT", "/api/proxies/{id}", Access::User, "Change a key's name, region, state, allow-list or rotation overrides",
@@ -168,7 +168,7 @@ void addProxyRoutes(Router& router, ApiServices& s)
             o.rotateOnFailure = optBool(ov, "rotate_on_failure");
             change.overrides = o;
         }
-        return ok(proxyJson(guarded([&] { return s.kernel.keys().updateKey(id, change); }), domain));
+        return ok(proxyJson(guarded([&] { return s.kernel.keys().updateKey(id, change); }), domain, s.kernel.clock().now()));
     });
 
     router.add("DELETE", "/api/proxies/{id}", Access::User, "Delete a key (its upstream is released)", [&s](ApiRequest& r) {
@@ -196,7 +196,7 @@ void addProxyRoutes(Router& router, ApiServices& s)
     router.add("GET", "/api/proxies/{id}/credentials", Access::User, "The endpoint's credentials and ready-to-paste URLs",
                [&s](ApiRequest& r) {
         KeyView v = visibleKey(s, r, r.id());
-        return ok(credentialsJson(s, v, v.endpointPassword));
+        return ok(credentialsJson(s, v, s.kernel.keys().endpointPassword(v.key.id)));
     });
 
     router.add("POST", "/api/proxies/{id}/credentials", Access::User, "Generate a new endpoint password", [&s](ApiRequest& r) {

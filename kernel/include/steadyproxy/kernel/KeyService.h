@@ -24,7 +24,6 @@ struct KeyView
     ProxyKey key;
     std::optional<Lease> lease;
     std::optional<HealthSample> health;
-    std::string endpointPassword;   ///< plaintext endpoint password (for its owner)
     EpochMs nextRotationAt = 0;     ///< 0 when none is planned
     std::string nextRotationReason;
     int consecutiveFailures = 0;
@@ -96,6 +95,8 @@ public:
     /// New endpoint password; returns it.
     std::string regenerateCredentials(std::int64_t id);
 
+    /// The endpoint's password in plaintext (decrypted on demand, for its owner only).
+    std::string endpointPassword(std::int64_t id) const;
     std::vector<KeyView> list() const;
     KeyView get(std::int64_t id) const;   ///< NotFoundError if unknown
 

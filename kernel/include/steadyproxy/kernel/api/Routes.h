@@ -24,7 +24,8 @@ void addImportRoutes(Router& router, ApiServices& services);
 void addOpenApiRoute(Router& router);
 
 // --- JSON of the domain types (docs/api.md) ---
-Poco::JSON::Object::Ptr proxyJson(const KeyView& view, const std::string& domain);
+/// `now` (the kernel's clock) gives `ttc`, the seconds until the next change is allowed.
+Poco::JSON::Object::Ptr proxyJson(const KeyView& view, const std::string& domain, EpochMs now);
 Poco::JSON::Object::Ptr leaseJson(const Lease& lease);
 Poco::JSON::Object::Ptr healthJson(const HealthSample& sample);
 Poco::JSON::Object::Ptr settingsJson(const Settings& settings);
