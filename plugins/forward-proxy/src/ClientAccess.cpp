@@ -92,6 +92,7 @@ long long AuthThrottle::fail(const std::string& address, long long nowMs)
     if (nowMs - e.last > 60000) e.failures = 0;
     e.last = nowMs;
     ++e.failures;
+    _count = _entries.size();
     // The first few mistakes are answered at once (a typo); then each answer waits longer.
     if (e.failures <= 3) return 0;
     return std::min<long long>(5000, 500LL * (e.failures - 3));
@@ -99,8 +100,11 @@ long long AuthThrottle::fail(const std::string& address, long long nowMs)
 
 void AuthThrottle::succeed(const std::string& address)
 {
+    // Every authenticated request passes here: with no recorded failure (the usual case)
+    // it must not take the lock shared by all event loops.
+    if (_count.load(std::memory_order_relaxed) == 0) return;
     std::lock_guard<std::mutex> lock(_mutex);
-    _entries.erase(address);
+    if (_entries.erase(address)) _count = _entries.size();
 }
 
 } // namespace steadyproxy::forward

@@ -1,6 +1,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <atomic>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -47,6 +48,7 @@ private:
     struct Entry { int failures = 0; long long last = 0; };
     std::mutex _mutex;
     std::unordered_map<std::string, Entry> _entries;
+    std::atomic<std::size_t> _count{0}; ///< _entries.size(), readable without the lock
     std::size_t _capacity;
 };
 
