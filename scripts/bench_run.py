@@ -203,11 +203,12 @@ class Steadyproxy(Proxy):
     `direct` (the harness's word for Upstream::Kind::Direct), optionally a second one chained
     to an upstream HTTP proxy."""
 
-    def __init__(self, harness, plugin_dir, threads=2):
+    def __init__(self, harness, plugin_dir, threads=0, splice=True):
         self.name = "steadyproxy"
         self.auth = AUTH
         env = dict(os.environ, STEADYPROXY_PLUGIN_DIR=plugin_dir)
         self.proc = subprocess.Popen([harness, "--opt", "listen_host=127.0.0.1", "--opt", "threads=%d" % threads,
+                                      "--opt", "splice=%s" % ("true" if splice else "false"),
                                       "--opt", "max_connections=100000", "--opt", "idle_timeout_seconds=600"],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                      text=True, bufsize=1, env=env)
@@ -526,7 +527,7 @@ def main():
     ap.add_argument("--tunnel-client", required=True, help="the built scripts/bench_tunnel.c")
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--idle", type=int, default=10000)
-    ap.add_argument("--threads", type=int, default=2, help="steadyproxy event-loop threads")
+    ap.add_argument("--threads", type=int, default=0, help="steadyproxy event-loop threads (0 = its default: half the CPUs)")
     ap.add_argument("--no-chain", action="store_true", help="skip steadyproxy chained to squid")
     a = ap.parse_args()
     PIDFILE = os.path.join(a.tmp, "pids")
@@ -636,8 +637,10 @@ def main():
           % (time.strftime("%Y-%m-%d %H:%M"), os.cpu_count(), " ".join(load_before), time.time() - t_begin))
     print("origin: nginx on loopback (/1k = 1024 B, /10m = 10 MiB); every load %d s; client and proxies share the cores"
           % a.duration)
-    print("steadyproxy: the proxy.forward module in its test harness, %d threads, endpoint upstream `direct`,"
-          " with credentials (Proxy-Authorization on every request);" % a.threads)
+    loops = a.threads or max(1, len(os.sched_getaffinity(0)) // 2)
+    print("steadyproxy: the proxy.forward module in its test harness, %d event-loop thread(s)%s, splice on,"
+          " endpoint upstream `direct`, with credentials (Proxy-Authorization on every request);"
+          % (loops, " (threads: 0, the default: half the CPUs)" if not a.threads else ""))
     print("steady->squid: a second steadyproxy endpoint whose upstream is the squid below (for reference only);")
     print("squid and tinyproxy run OPEN (no authentication) on loopback, squid with caching off.")
     print()

@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <string>
 #include <cstring>
+#include <csignal>
+#include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -125,6 +127,12 @@ void EventLoop::drainPosted()
 
 void EventLoop::run()
 {
+    // splice(2) into a socket whose peer is gone raises SIGPIPE (it has no MSG_NOSIGNAL):
+    // blocked on the loop threads, the call fails with EPIPE instead.
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
     _threadId = std::this_thread::get_id();
     epoll_event events[256];
     auto nextTick = std::chrono::steady_clock::now();

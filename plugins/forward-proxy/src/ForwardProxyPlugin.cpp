@@ -46,6 +46,7 @@ std::vector<std::string> ForwardProxyPlugin::reconfigure(const Poco::Util::Abstr
     s.connectTimeoutMs = fresh.connectTimeoutMs;
     s.idleTimeoutMs = fresh.idleTimeoutMs;
     s.drainMs = fresh.drainMs;
+    s.splice = fresh.splice;
     s.limits = fresh.limits;
     _core.setLimits(fresh.limits);
     if (_core.context)
@@ -75,7 +76,8 @@ void ForwardProxyPlugin::start(PluginContext& context)
         catch (const std::exception& e) { throw ConfigError("access_log", e.what()); }
     }
     _core.resolver.start();
-    for (int i = 0; i < _core.settings.threads; ++i)
+    const int loops = _core.settings.loopThreads();
+    for (int i = 0; i < loops; ++i)
     {
         auto w = std::make_unique<Worker>();
         Worker* wp = w.get();
@@ -95,7 +97,9 @@ void ForwardProxyPlugin::start(PluginContext& context)
         _gateway = std::make_unique<Listener>(_core, *_core.workers[0], nullptr, static_cast<std::uint16_t>(_core.settings.gatewayPort));
         _gateway->open();
     }
-    context.logger().information("forward proxy started: %d threads, gateway port %d", _core.settings.threads, _core.settings.gatewayPort);
+    context.logger().information("forward proxy started: %d event-loop thread(s)%s, gateway port %d, splice %s", loops,
+        std::string(_core.settings.threads == 0 ? " (threads: 0 = half the usable CPUs)" : ""), _core.settings.gatewayPort,
+        std::string(_core.settings.splice ? "on" : "off"));
 }
 
 void ForwardProxyPlugin::stop()

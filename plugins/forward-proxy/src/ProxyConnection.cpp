@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sstream>
+#include <fcntl.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -219,17 +220,17 @@ void ProxyConnection::answerRefusal(ErrorKind kind, const std::string& rule, lon
         respondHttp(429, "limit reached: " + rule, retryAfterMs > 0 ? "Retry-After: " + std::to_string((retryAfterMs + 999) / 1000) + "\r\n" : "");
 }
 
-std::size_t ProxyConnection::readBudget(bool client)
+std::size_t ProxyConnection::readBudget(bool client, std::size_t max)
 {
     _bwLimited = false;
-    if (!_counted || !_ep) return EventLoop::ScratchSize;
+    if (!_counted || !_ep) return max;
     long long bps = _core.bandwidthBps.load(std::memory_order_relaxed);
-    if (bps <= 0) return EventLoop::ScratchSize;
+    if (bps <= 0) return max;
     double rate = static_cast<double>(bps);
     double burst = std::min(4.0 * 1048576, std::max(4096.0, rate / 8)); // an eighth of a second's worth
     double minChunk = std::min(burst, 1024.0);
     SharedBucket& bucket = client ? _ep->bandwidthIn : _ep->bandwidthOut;
-    double got = bucket.take(static_cast<double>(EventLoop::ScratchSize), minChunk, rate, burst, monotonicMs());
+    double got = bucket.take(static_cast<double>(max), minChunk, rate, burst, monotonicMs());
     if (got < 1)
     {
         pauseReads(client, bucket.waitMs(minChunk, rate));
@@ -276,11 +277,16 @@ void ProxyConnection::onIo(bool client, std::uint32_t events)
     if (_phase == Phase::Closed) return;
     if (client)
     {
-        if (events & EPOLLOUT) flushClient();
+        if (events & EPOLLOUT)
+        {
+            flushClient();
+            if (_u2c.held && _phase != Phase::Closed && _coutOff >= _cout.size()) spliceOut(false);
+        }
         if (_phase == Phase::Closed) return;
         if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
         {
             if (wantClientRead()) readClient();
+            else if ((events & (EPOLLHUP | EPOLLERR)) == EPOLLHUP && _phase == Phase::Tunnel) park(true);
             else if (events & (EPOLLHUP | EPOLLERR)) { closeNow(); return; }
         }
     }
@@ -293,11 +299,16 @@ void ProxyConnection::onIo(bool client, std::uint32_t events)
         }
         else
         {
-            if (events & EPOLLOUT) flushUpstream();
+            if (events & EPOLLOUT)
+            {
+                flushUpstream();
+                if (_c2u.held && _phase != Phase::Closed && _ufd >= 0 && _uoutOff >= _uout.size()) spliceOut(true);
+            }
             if (_phase == Phase::Closed || _ufd < 0) return;
             if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
             {
                 if (wantUpstreamRead()) readUpstream();
+                else if ((events & (EPOLLHUP | EPOLLERR)) == EPOLLHUP && _phase == Phase::Tunnel) park(false);
                 else if (events & (EPOLLHUP | EPOLLERR))
                 {
                     if (_phase == Phase::Tunnel || _phase == Phase::Exchange) { closeNow(); return; }
@@ -309,8 +320,20 @@ void ProxyConnection::onIo(bool client, std::uint32_t events)
     if (_phase != Phase::Closed) updateInterest();
 }
 
+namespace {
+/// A tunnel read this large that fills the whole buffer means bulk traffic: splice mode.
+constexpr std::size_t BulkRead = 16384;
+/// Bytes one splice() moves at most (a pipe holds 16 pages by default).
+constexpr std::size_t SpliceChunk = 65536;
+} // namespace
+
 void ProxyConnection::readClient()
 {
+    if (_phase == Phase::Tunnel && _c2u.on && _core.settings.splice && openPipe(true))
+    {
+        spliceIn(true);
+        return;
+    }
     std::size_t budget = readBudget(true);
     if (budget == 0) return;
     char* buf = _worker.loop.scratch();
@@ -319,6 +342,7 @@ void ProxyConnection::readClient()
     if (n > 0)
     {
         _lastActivity = _core.now();
+        if (_phase == Phase::Tunnel && static_cast<std::size_t>(n) == budget && budget >= BulkRead) _c2u.on = true;
         onClientData(buf, static_cast<std::size_t>(n));
     }
     else if (n == 0) onClientEof();
@@ -327,6 +351,11 @@ void ProxyConnection::readClient()
 
 void ProxyConnection::readUpstream()
 {
+    if (_phase == Phase::Tunnel && _u2c.on && _core.settings.splice && openPipe(false))
+    {
+        spliceIn(false);
+        return;
+    }
     std::size_t budget = readBudget(false);
     if (budget == 0) return;
     char* buf = _worker.loop.scratch();
@@ -335,10 +364,95 @@ void ProxyConnection::readUpstream()
     if (n > 0)
     {
         _lastActivity = _core.now();
+        if (_phase == Phase::Tunnel && static_cast<std::size_t>(n) == budget && budget >= BulkRead) _u2c.on = true;
         onUpstreamData(buf, static_cast<std::size_t>(n));
     }
     else if (n == 0) onUpstreamEof(0);
     else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) onUpstreamEof(errno);
+}
+
+bool ProxyConnection::openPipe(bool client)
+{
+    SplicePipe& p = client ? _c2u : _u2c;
+    if (p.r >= 0) return true;
+    int fds[2];
+    if (::pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0)
+    {
+        p.on = false; // out of descriptors: copy instead (tried again at the next bulk read)
+        return false;
+    }
+    p.r = fds[0];
+    p.w = fds[1];
+    return true;
+}
+
+void ProxyConnection::closePipes(bool onlyEmpty)
+{
+    for (SplicePipe* p : {&_c2u, &_u2c})
+    {
+        if (onlyEmpty && p->held) continue;
+        if (p->r >= 0)
+        {
+            ::close(p->r);
+            ::close(p->w);
+        }
+        *p = SplicePipe();
+    }
+}
+
+void ProxyConnection::spliceIn(bool client)
+{
+    SplicePipe& p = client ? _c2u : _u2c;
+    std::size_t budget = readBudget(client, SpliceChunk);
+    if (budget == 0) return;
+    ssize_t n = ::splice(client ? _cfd : _ufd, nullptr, p.w, nullptr, budget, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+    int err = errno;
+    returnBudget(client, budget, n);
+    if (n > 0)
+    {
+        _lastActivity = _core.now();
+        p.held += static_cast<std::size_t>(n);
+        if (client) addIn(static_cast<std::size_t>(n));
+        else addOut(static_cast<std::size_t>(n));
+        spliceOut(client);
+    }
+    else if (n == 0)
+    {
+        if (client) onClientEof();
+        else onUpstreamEof(0);
+    }
+    else if (err == EAGAIN || err == EINTR) return;
+    else if (client) closeNow();
+    else onUpstreamEof(err);
+}
+
+void ProxyConnection::spliceOut(bool client)
+{
+    SplicePipe& p = client ? _c2u : _u2c;
+    int to = client ? _ufd : _cfd;
+    while (p.held > 0)
+    {
+        ssize_t w = ::splice(p.r, nullptr, to, nullptr, p.held, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+        if (w > 0) p.held -= static_cast<std::size_t>(w);
+        else if (w < 0 && (errno == EAGAIN || errno == EINTR)) return; // EPOLLOUT on `to`
+        else
+        {
+            int err = w < 0 ? errno : EPIPE;
+            if (client) onUpstreamEof(err);
+            else closeNow();
+            return;
+        }
+    }
+    checkHalfClose();
+}
+
+void ProxyConnection::park(bool client)
+{
+    bool& parked = client ? _cParked : _uParked;
+    if (parked) return;
+    _worker.loop.remove(client ? _cfd : _ufd);
+    parked = true;
+    (client ? _cev : _uev) = 0;
 }
 
 void ProxyConnection::sendClient(const char* p, std::size_t n)
@@ -441,12 +555,12 @@ void ProxyConnection::afterClientDrained()
 void ProxyConnection::checkHalfClose()
 {
     if (_phase != Phase::Tunnel) return;
-    if (_clientEof && !_uShut && _uoutOff >= _uout.size() && _ufd >= 0)
+    if (_clientEof && !_uShut && _uoutOff >= _uout.size() && _c2u.held == 0 && _ufd >= 0)
     {
         ::shutdown(_ufd, SHUT_WR);
         _uShut = true;
     }
-    if (_upEof && !_cShut && _coutOff >= _cout.size())
+    if (_upEof && !_cShut && _coutOff >= _cout.size() && _u2c.held == 0)
     {
         ::shutdown(_cfd, SHUT_WR);
         _cShut = true;
@@ -465,7 +579,7 @@ bool ProxyConnection::wantClientRead() const
     case Phase::Socks: return _held.empty();
     case Phase::Connecting: return _cin.size() < 65536;
     case Phase::Exchange: return _reqBodyDone ? _cin.size() < 65536 : _uoutOff >= _uout.size();
-    case Phase::Tunnel: return _uoutOff >= _uout.size();
+    case Phase::Tunnel: return _uoutOff >= _uout.size() && _c2u.held == 0;
     case Phase::Closing: return _cShut;
     case Phase::Closed: return false;
     }
@@ -477,7 +591,7 @@ bool ProxyConnection::wantUpstreamRead() const
     if (_upEof || _ufd < 0 || _uPaused) return false;
     if (_upState == UpState::Handshake) return true;
     if (_upState != UpState::Ready) return false;
-    if (_phase == Phase::Exchange || _phase == Phase::Tunnel) return _coutOff >= _cout.size();
+    if (_phase == Phase::Exchange || _phase == Phase::Tunnel) return _coutOff >= _cout.size() && _u2c.held == 0;
     return true; // idle keep-alive upstream: notice when it closes
 }
 
@@ -485,8 +599,17 @@ void ProxyConnection::updateInterest()
 {
     std::uint32_t c = 0;
     if (wantClientRead()) c |= EPOLLIN;
-    if (_coutOff < _cout.size() && _held.empty()) c |= EPOLLOUT;
-    if (c != _cev)
+    if ((_coutOff < _cout.size() && _held.empty()) || _u2c.held) c |= EPOLLOUT;
+    if (_cParked)
+    {
+        if (c)
+        {
+            _worker.loop.add(_cfd, c, &_cside);
+            _cev = c;
+            _cParked = false;
+        }
+    }
+    else if (c != _cev)
     {
         _worker.loop.modify(_cfd, c, &_cside);
         _cev = c;
@@ -498,9 +621,18 @@ void ProxyConnection::updateInterest()
         else
         {
             if (wantUpstreamRead()) u |= EPOLLIN;
-            if (_uoutOff < _uout.size()) u |= EPOLLOUT;
+            if (_uoutOff < _uout.size() || _c2u.held) u |= EPOLLOUT;
         }
-        if (u != _uev)
+        if (_uParked)
+        {
+            if (u)
+            {
+                _worker.loop.add(_ufd, u, &_uside);
+                _uev = u;
+                _uParked = false;
+            }
+        }
+        else if (u != _uev)
         {
             _worker.loop.modify(_ufd, u, &_uside);
             _uev = u;
@@ -517,6 +649,7 @@ void ProxyConnection::dropUpstream()
     }
     _ufd = -1;
     _uev = 0;
+    _uParked = false;
     ++_dialSeq;
     _upState = UpState::None;
     std::string().swap(_uout);
@@ -533,7 +666,8 @@ void ProxyConnection::closeNow()
     if (_recOpen) logRecord();
     _phase = Phase::Closed;
     dropUpstream();
-    _worker.loop.remove(_cfd);
+    closePipes();
+    if (!_cParked) _worker.loop.remove(_cfd);
     ::close(_cfd);
     if (_counted && _ep) --_ep->active;
     if (_admitted) _core.clients.close(_clientKey, monotonicMs());
@@ -1504,6 +1638,8 @@ void ProxyConnection::onTick(long long now)
         break;
     case Phase::Exchange:
     case Phase::Tunnel:
+        // an idle tunnel gives its splice pipes back (they hold two descriptors each)
+        if (now - _lastActivity > 1000) closePipes(true);
         if (now - _lastActivity > _core.settings.idleTimeoutMs)
         {
             if (_phase == Phase::Exchange && !_respHeadDone)

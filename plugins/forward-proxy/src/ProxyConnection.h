@@ -56,13 +56,24 @@ private:
     bool endpointRateRefused();
     void refuse(ErrorKind kind, const std::string& rule, long long retryAfterMs);
     void answerRefusal(ErrorKind kind, const std::string& rule, long long retryAfterMs);
-    std::size_t readBudget(bool client);
+    std::size_t readBudget(bool client, std::size_t max = EventLoop::ScratchSize);
     void returnBudget(bool client, std::size_t granted, ssize_t used);
     void pauseReads(bool client, long long ms);
     void resumeReads(bool client);
 
     void readClient();
     void readUpstream();
+    /// Tunnel bytes read from the client (`client`) or the upstream, moved with splice(2):
+    /// socket -> this direction's pipe -> the other socket, never through user space.
+    void spliceIn(bool client);
+    void spliceOut(bool client);
+    bool openPipe(bool client);
+    /// `onlyEmpty`: only those holding no bytes (an idle tunnel gives them back).
+    void closePipes(bool onlyEmpty = false);
+    /// A side that has hung up (closed both ways) while we cannot read it yet (the other
+    /// side is slow): it leaves the epoll set, which would report the hang-up endlessly,
+    /// until its bytes can be read again.
+    void park(bool client);
     void onClientData(const char* p, std::size_t n);
     void onClientEof();
     void onUpstreamData(const char* p, std::size_t n);
@@ -167,6 +178,18 @@ private:
     bool _refusalCounted = false;
     std::string _refusalRule;
     bool _cPaused = false, _uPaused = false, _bwLimited = false; ///< reads paused by endpoint_bandwidth_bps
+    bool _cParked = false, _uParked = false; ///< out of the epoll set, see park()
+
+    /// One direction of a tunnel in splice mode: entered when a read fills the whole buffer
+    /// (bulk traffic), left after a second without traffic, when the pipe is closed again,
+    /// so that idle tunnels hold no pipe. `held`: bytes in the pipe not yet sent on.
+    struct SplicePipe
+    {
+        int r = -1, w = -1;
+        std::size_t held = 0;
+        bool on = false;
+    };
+    SplicePipe _c2u, _u2c;
 };
 
 } // namespace steadyproxy::forward

@@ -3,6 +3,9 @@
 #include <steadyproxy/sdk/Errors.h>
 #include <Poco/String.h>
 #include <Poco/StringTokenizer.h>
+#include <algorithm>
+#include <sched.h>
+#include <thread>
 
 namespace steadyproxy::forward {
 
@@ -46,7 +49,7 @@ std::vector<ConfigOption> ProxySettings::options()
     return {
         O::string("listen_host", "0.0.0.0", "IP address the endpoint ports and the gateway port listen on (restart)"),
         O::integer("gateway_port", 0, 0, 65535, "shared port where the proxy username (proxyN) picks the endpoint; 0 = off (restart)", "PROXY_GATEWAY_PORT"),
-        O::integer("threads", 2, 1, 64, "event-loop threads (restart)"),
+        O::integer("threads", 0, 0, 64, "event-loop threads; 0 = half the CPUs this process may run on, at least one: the kernel's TCP work, which is most of a proxy's cost, runs beside them (restart)"),
         O::string("proxy_protocol", "off", "v2: every connection to an endpoint port must start with a PROXY protocol v2 header (from Traefik or HAProxy), whose client address the allow-lists, limits and access log see; off: none is expected (restart)", "", {"off", "v2"}),
         O::integer("max_connections", 10000, 1, 1000000, "client connections open at once, over all endpoints"),
         O::string("access_log", "", "file receiving one line per request or tunnel; empty = off; reopened on SIGUSR1"),
@@ -55,6 +58,7 @@ std::vector<ConfigOption> ProxySettings::options()
         O::integer("connect_timeout_seconds", 10, 1, 600, "time an upstream has to accept and complete its handshake"),
         O::integer("idle_timeout_seconds", 300, 1, 86400, "a tunnel or request with no traffic either way for this long is closed"),
         O::integer("drain_seconds", 0, 0, 86400, "after an upstream swap, tunnels still on the old upstream are closed after this long; 0 = never"),
+        O::boolean("splice", true, "move bulk tunnel traffic from socket to socket with splice(2) (zero-copy through a pipe that a tunnel holds only while data flows); false: copy through user space"),
         O::list("allow", "", "client addresses (CIDR, IPv4 or IPv6) that may connect to any port; empty = any"),
         O::list("deny", "", "client addresses (CIDR) refused on every port; wins over allow and the endpoints' allow-lists"),
         O::integer("client_rps", 0, 0, 1000000, "requests (HTTP requests, CONNECTs, SOCKS5 connects) per second per client address, bursts up to one second's worth; 0 = off; over it: 429 / SOCKS5 0x02"),
@@ -80,7 +84,7 @@ ProxySettings ProxySettings::parse(const Poco::Util::AbstractConfiguration& conf
         return v;
     };
     s.gatewayPort = static_cast<int>(integer("gateway_port", s.gatewayPort, 0, 65535));
-    s.threads = static_cast<int>(integer("threads", s.threads, 1, 64));
+    s.threads = static_cast<int>(integer("threads", s.threads, 0, 64));
     std::string pp = Poco::toLower(Poco::trim(config.getString("proxy_protocol", s.proxyProtocol ? "v2" : "off")));
     if (pp != "off" && pp != "v2") throw ConfigError("proxy_protocol", "must be off or v2, got \"" + pp + "\"");
     s.proxyProtocol = pp == "v2";
@@ -94,6 +98,8 @@ ProxySettings ProxySettings::parse(const Poco::Util::AbstractConfiguration& conf
     seconds("connect_timeout_seconds", s.connectTimeoutMs, 1, 600);
     seconds("idle_timeout_seconds", s.idleTimeoutMs, 1, 86400);
     seconds("drain_seconds", s.drainMs, 0, 86400);
+    try { s.splice = config.getBool("splice", s.splice); }
+    catch (const std::exception&) { throw ConfigError("splice", "must be true or false, got \"" + config.getString("splice", "") + "\""); }
     Limits& l = s.limits;
     l.allow = readCidrs(config, "allow", l.allow);
     l.deny = readCidrs(config, "deny", l.deny);
@@ -103,6 +109,16 @@ ProxySettings ProxySettings::parse(const Poco::Util::AbstractConfiguration& conf
     l.endpointMaxConnections = integer("endpoint_max_connections", l.endpointMaxConnections, 0, 1000000);
     l.endpointBandwidthBps = integer("endpoint_bandwidth_bps", l.endpointBandwidthBps, 0, 100000000000LL);
     return s;
+}
+
+int ProxySettings::loopThreads() const
+{
+    if (threads > 0) return threads;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    int cpus = ::sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 0;
+    if (cpus <= 0) cpus = static_cast<int>(std::thread::hardware_concurrency());
+    return std::max(1, cpus / 2);
 }
 
 std::vector<std::string> ProxySettings::restartKeys(const ProxySettings& a, const ProxySettings& b)

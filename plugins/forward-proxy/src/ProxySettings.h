@@ -41,7 +41,7 @@ struct ProxySettings
     // restart-only
     std::string listenHost = "0.0.0.0";
     int gatewayPort = 0;
-    int threads = 2;
+    int threads = 0;                ///< 0 = auto, see loopThreads()
     bool proxyProtocol = false;     ///< endpoint ports expect a PROXY protocol v2 header
     // live
     Live<long long> maxConnections{10000};
@@ -51,6 +51,7 @@ struct ProxySettings
     Live<long long> connectTimeoutMs{10000};
     Live<long long> idleTimeoutMs{300000};
     Live<long long> drainMs{0}; ///< 0 = tunnels on an old upstream run until they end
+    Live<bool> splice{true};    ///< bulk tunnel traffic moves socket to socket through a pipe
     Limits limits;
 
     /// The keys of the `proxy.forward` section.
@@ -58,6 +59,8 @@ struct ProxySettings
     /// Reads a section over `base` (absent keys keep base's values). Throws ConfigError
     /// naming the key for a well-typed but unusable value.
     static ProxySettings parse(const Poco::Util::AbstractConfiguration& config, const ProxySettings& base);
+    /// The event-loop threads to run: `threads`, or for 0 half the usable CPUs (at least 1).
+    int loopThreads() const;
     /// Keys whose change only takes effect after a restart, changed between the two.
     static std::vector<std::string> restartKeys(const ProxySettings& before, const ProxySettings& after);
 };

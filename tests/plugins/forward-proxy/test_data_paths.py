@@ -2,6 +2,7 @@
 half-close, bytes behind CONNECT, upstream swaps, dead upstreams, no direct fallback."""
 import hashlib
 import json
+import os
 import socket
 import struct
 import subprocess
@@ -34,6 +35,61 @@ def socks5_connect(port, host, dport, user="u", password="pw", atyp=3):
     s.sendall(b"\x05\x01\x00" + addr + struct.pack(">H", dport))
     reply = recv_until(s, b"", timeout=10) if False else s.recv(10)
     return s, reply
+
+
+class HalfCloseServer:
+    """One connection. "answer": reads until EOF, then sends `payload`, closes. "sink":
+    sends `payload` and shuts its write side at once, then reads (slowly at first, with a
+    small receive buffer) until EOF. result() is what it read."""
+
+    def __init__(self, mode, payload):
+        self.mode, self.payload = mode, payload
+        self.lsock = socket.socket()
+        if mode == "sink":
+            self.lsock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(1)
+        self.port = self.lsock.getsockname()[1]
+        self.got = bytearray()
+        self.error = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        try:
+            self.lsock.settimeout(30)
+            c, _ = self.lsock.accept()
+            c.settimeout(30)
+            with c:
+                if self.mode == "sink":
+                    c.sendall(self.payload)
+                    c.shutdown(socket.SHUT_WR)
+                    time.sleep(1.5)  # the client has sent everything and closed by now
+                while True:
+                    d = c.recv(65536)
+                    if not d:
+                        break
+                    self.got += d
+                if self.mode == "answer":
+                    c.sendall(self.payload)
+                    c.shutdown(socket.SHUT_WR)
+                    c.settimeout(30)
+                    c.recv(1)  # until the proxy closes
+        except Exception as e:  # reported by result()
+            self.error = e
+
+    def result(self):
+        self.thread.join(40)
+        if self.error:
+            raise self.error
+        return bytes(self.got)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.lsock.close()
+        self.thread.join(40)
 
 
 class DataPaths(unittest.TestCase):
@@ -209,6 +265,40 @@ class DataPaths(unittest.TestCase):
         s.shutdown(socket.SHUT_WR)
         self.assertEqual(recv_all(s), b"x" * 100000 + b"<EOF>")
 
+    def test_half_close_under_backpressure_loses_nothing(self):
+        """The side that has already closed both ways (so its socket reports a hang-up) still
+        has bytes queued for a reader that is slow: all of them arrive, in both directions."""
+        blob = os.urandom(16 * 1024 * 1024)
+        want = hashlib.sha256(blob).hexdigest()
+        for key in (1, 3):
+            # upstream answers after the client's EOF, then closes; the client reads late
+            with HalfCloseServer("answer", blob) as srv:
+                s = socket.socket()
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+                s.settimeout(30)
+                s.connect(("127.0.0.1", self.ports[key]))
+                s.sendall(b"CONNECT 127.0.0.1:%d HTTP/1.1\r\nHost: x\r\nProxy-Authorization: %s\r\n\r\nquestion"
+                          % (srv.port, basic("u", "pw").encode()))
+                s.shutdown(socket.SHUT_WR)
+                time.sleep(1.5)  # the upstream has sent everything and closed by now
+                data = recv_all(s, timeout=30)
+                s.close()
+                head, _, body = data.partition(b"\r\n\r\n")
+                self.assertTrue(head.startswith(b"HTTP/1.1 200"), head[:100])
+                self.assertEqual((len(body), hashlib.sha256(body).hexdigest()), (len(blob), want), "key %d" % key)
+                self.assertEqual(srv.result(), b"question")
+            # upstream closes first and reads slowly; the client sends everything and closes
+            with HalfCloseServer("sink", b"bye") as srv:
+                s = self.connect_tunnel(key, "127.0.0.1", srv.port)
+                s.settimeout(30)
+                self.assertTrue(recv_until(s, b"\r\n\r\n").startswith(b"HTTP/1.1 200"))
+                s.sendall(blob)
+                s.shutdown(socket.SHUT_WR)
+                recv_all(s, timeout=30)
+                s.close()
+                got = srv.result()
+                self.assertEqual((len(got), hashlib.sha256(got).hexdigest()), (len(blob), want), "key %d" % key)
+
     def test_bytes_right_behind_connect_are_kept(self):
         payload = bytes(range(256)) * 64
         for key in (1, 2, 3):
@@ -323,6 +413,103 @@ class DataPaths(unittest.TestCase):
         self.assertIn(b"504", r.stderr)
         self.assertLess(time.time() - t0, 8)
         self.assertIsNotNone(self.h.wait_event("upstream.failure %d" % key))
+
+
+class SpliceMode(unittest.TestCase):
+    """Bulk tunnel traffic moves through a splice pipe that the tunnel holds only while data
+    flows; `splice: false` copies instead. Both deliver every byte."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.origin = Origin().start()
+        cls.h = Harness(threads=1)
+        cls.port = free_port()
+        cls.h.endpoint(1, "proxy1", cls.port, "u", "pw", "direct")
+        cls.base = None
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.h.stop()
+        cls.origin.stop()
+
+    def setUp(self):
+        # the harness's own pipes (stdin, stdout), once the previous test's tunnels are gone
+        if SpliceMode.base is None:
+            SpliceMode.base = self.pipes()
+        self.assertTrue(self.settle(), "pipes of a closed tunnel were not given back")
+
+    def settle(self, timeout=5):
+        deadline = time.time() + timeout
+        while self.pipes() != self.base and time.time() < deadline:
+            time.sleep(0.1)
+        return self.pipes() == self.base
+
+    def pipes(self):
+        d = "/proc/%d/fd" % self.h.proc.pid
+        n = 0
+        for fd in os.listdir(d):
+            try:
+                n += os.readlink(os.path.join(d, fd)).startswith("pipe:")
+            except OSError:
+                pass
+        return n
+
+    def tunnel(self):
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=30)
+        s.sendall(b"CONNECT 127.0.0.1:%d HTTP/1.1\r\nHost: x\r\nProxy-Authorization: %s\r\n\r\n"
+                  % (self.origin.port, basic("u", "pw").encode()))
+        head = recv_until(s, b"\r\n\r\n")
+        self.assertTrue(head.startswith(b"HTTP/1.1 200"), head)
+        return s
+
+    def download(self, s, n, seed):
+        """GET n bytes through the tunnel, reading late (so that the proxy meets a full
+        socket); returns the pipes the proxy held in the middle of the body."""
+        s.sendall(b"GET /bytes?n=%d&seed=%d HTTP/1.1\r\nHost: x\r\n\r\n" % (n, seed))
+        time.sleep(0.5)
+        data = recv_until(s, b"\r\n\r\n")
+        head, _, body = data.partition(b"\r\n\r\n")
+        self.assertTrue(head.startswith(b"HTTP/1.1 200"), head[:100])
+        h = hashlib.sha256(body)
+        got = len(body)
+        during = None
+        while got < n:
+            chunk = s.recv(min(1 << 20, n - got))
+            self.assertTrue(chunk, "tunnel closed after %d of %d bytes" % (got, n))
+            h.update(chunk)
+            got += len(chunk)
+            if during is None and got >= 2 << 20:
+                during = self.pipes()
+        self.assertEqual(h.hexdigest(), expected_sha256(n, seed))
+        return during
+
+    def test_pipes_only_while_bulk_data_flows(self):
+        base = self.base
+        before = self.h.stats()[1]["bytes_out"]
+        s = self.tunnel()
+        during = self.download(s, 32 << 20, 7)
+        self.assertEqual(during, base + 2, "one pipe (two descriptors) for the origin-to-client direction")
+        self.assertGreaterEqual(self.h.stats()[1]["bytes_out"] - before, 32 << 20, "spliced bytes are counted")
+        # idle for more than a second: the pipe is given back, the tunnel stays and still works
+        self.assertTrue(self.settle(), "an idle tunnel keeps its pipe")
+        s.sendall(b"GET /ip HTTP/1.1\r\nHost: x\r\n\r\n")
+        st, _, body, _ = read_response(s)
+        self.assertEqual(st, 200)
+        self.assertEqual(self.download(s, 8 << 20, 8), base + 2, "bulk again: a pipe again")
+        s.close()
+
+    def test_splice_off_copies_every_byte(self):
+        base = self.base
+        self.h.reconfigure(splice="false")
+        try:
+            s = self.tunnel()
+            self.assertEqual(self.download(s, 32 << 20, 9), base, "no pipe with splice: false")
+            s.close()
+        finally:
+            self.h.reconfigure(splice="true")
+        with self.assertRaises(RuntimeError) as e:
+            self.h.reconfigure(splice="sometimes")
+        self.assertIn("splice", str(e.exception))
 
 
 if __name__ == "__main__":
