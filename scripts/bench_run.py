@@ -17,6 +17,7 @@ import resource
 import signal
 import socket
 import statistics
+import shutil
 import subprocess
 import sys
 import threading
@@ -339,6 +340,41 @@ DisableViaHeader Yes
         wait_port(self.port, self.proc)
 
 
+class HaproxyRelay(Proxy):
+    """Debian's haproxy as a plain TCP relay to the origin (mode tcp, splice both ways, one
+    thread): no CONNECT, no authentication, no parsing. Scenario 3 only, for reference: what
+    the best-known zero-copy relay keeps of a direct download on this machine."""
+
+    def __init__(self, tmp, origin_port):
+        self.name = "haproxy-tcp"
+        d = os.path.join(tmp, "haproxy")
+        os.makedirs(d, exist_ok=True)
+        self.relay_port = free_port()
+        conf = os.path.join(d, "haproxy.cfg")
+        with open(conf, "w") as f:
+            f.write("""global
+    nbthread 1
+    tune.bufsize 65536
+defaults
+    mode tcp
+    timeout connect 5s
+    timeout client 60s
+    timeout server 60s
+listen relay
+    bind 127.0.0.1:%d
+    option splice-request
+    option splice-response
+    server origin 127.0.0.1:%d
+""" % (self.relay_port, origin_port))
+        self.proc = subprocess.Popen(["haproxy", "-db", "-f", conf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        note_pid(self.proc)
+        wait_port(self.relay_port, self.proc)
+
+    @property
+    def addr(self):
+        return None
+
+
 class Direct(Proxy):
     name = "direct"
 
@@ -419,6 +455,15 @@ def s2_tunnels(p, origin, client, duration, conns=64, threads=2):
                 cpu=cpu_per_request(p.proc, cpu0, r["count"]))
 
 
+def pin(pid, cpus):
+    """Moves every thread of a process onto `cpus` (threads it starts later inherit it)."""
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            os.sched_setaffinity(int(tid), cpus)
+        except OSError:
+            pass
+
+
 def s3_transfers(cols, proxies, origin, runs=21):
     """GET /10m (10 MiB) through a fresh CONNECT tunnel (or straight from the origin for
     "direct"), `runs` times per column, interleaved (one transfer of each column in turn) so
@@ -432,7 +477,7 @@ def s3_transfers(cols, proxies, origin, runs=21):
                 continue
             p = proxies[c]
             try:
-                n, secs = bc.transfer(p.addr, origin.port, p.auth)
+                n, secs = bc.transfer(p.addr, getattr(p, "relay_port", None) or origin.port, p.auth)
                 if n != 10 * 1024 * 1024:
                     raise RuntimeError("got %d bytes" % n)
                 speeds[c].append(n / secs / 1e6)
@@ -538,7 +583,7 @@ def main():
     idle = min(a.idle, (soft - 100) // 2)
 
     results = {}  # (scenario, column) -> dict or Exception
-    columns = ["steadyproxy", "steady->squid", "squid", "tinyproxy", "direct"]
+    columns = ["steadyproxy", "steady->squid", "squid", "tinyproxy", "haproxy-tcp", "direct"]
     required = ["steadyproxy", "squid", "tinyproxy"]
 
     def run(scn, col, fn, *args):
@@ -571,18 +616,48 @@ def main():
         if chained:
             proxies["steady->squid"] = chained
         order = [c for c in columns if c in proxies]
+        relay = None
+        if shutil.which("haproxy"):
+            try:
+                relay = HaproxyRelay(a.tmp, origin.port)
+            except Exception as e:
+                log("haproxy relay: %s" % e)
 
         for col in order:
             run("http", col, s1_http, proxies[col], origin, a.tmp, a.duration)
         for col in order:
             run("tunnel", col, s2_tunnels, proxies[col], origin, a.tunnel_client, a.duration)
-        log("transfer / %s (interleaved) ..." % ", ".join(order))
-        for col, r in s3_transfers(order, proxies, origin).items():
+        movers = dict(proxies)
+        if relay:
+            movers["haproxy-tcp"] = relay
+        morder = [c for c in columns if c in movers]
+        log("transfer / %s (interleaved) ..." % ", ".join(morder))
+        for col, r in s3_transfers(morder, movers, origin).items():
             results[("transfer", col)] = r
             log("  %s: %s" % (col, r))
+        # 3b: the same with the proxies on cores of their own and the client and origin on
+        # the others, as when they are other machines (the layout of a deployment)
+        cpus = sorted(os.sched_getaffinity(0))
+        if len(cpus) >= 2:
+            load_cpus, proxy_cpus = set(cpus[:len(cpus) // 2]), set(cpus[len(cpus) // 2:])
+            log("transfer, proxies on CPU %s, client and origin on CPU %s ..." % (sorted(proxy_cpus), sorted(load_cpus)))
+            try:
+                pin(os.getpid(), load_cpus)
+                pin(origin.proc.pid, load_cpus)
+                for p in (sp, squid, tiny, relay):
+                    if p:
+                        pin(p.pid(), proxy_cpus)
+                for col, r in s3_transfers(morder, movers, origin, runs=41).items():
+                    results[("transfer-own", col)] = r
+                    log("  %s: %s" % (col, r))
+            finally:
+                pin(os.getpid(), set(cpus))
+                pin(origin.proc.pid, set(cpus))
         sp.stop()
         squid.stop()
         tiny.stop()
+        if relay:
+            relay.stop()
 
         # idle tunnels: a fresh process of each, so that nothing left from the loads counts
         fresh = [("steadyproxy", lambda: Steadyproxy(a.harness, a.plugin_dir, a.threads)),
@@ -624,12 +699,14 @@ def main():
         ("   proxy CPU per request", "tunnel", lambda r: "-" if r["cpu"] is None else "%.1f us" % (r["cpu"] * 1e6)),
         ("3. 10 MiB through a tunnel: MB/s (median)", "transfer", lambda r: "%.0f" % r["mbps"]),
         ("   slowest / fastest of 21", "transfer", lambda r: "%.0f / %.0f" % (r["worst"], r["best"])),
+        ("3b. the same, proxy on its own core: MB/s", "transfer-own", lambda r: "%.0f" % r["mbps"]),
+        ("   slowest / fastest of 41", "transfer-own", lambda r: "%.0f / %.0f" % (r["worst"], r["best"])),
         ("4. idle tunnels held", "idle", lambda r: "%d" % r["alive"]),
         ("   RSS before / after (MiB)", "idle", lambda r: "%.1f / %.1f" % (r["before"] / 1024, r["after"] / 1024)),
         ("   KiB per idle tunnel", "idle", lambda r: "%.2f" % r["per_tunnel"]),
         ("   threads with tunnels open", "idle", lambda r: "%d" % r["threads"]),
     ]
-    shown = [c for c in columns if any((s, c) in results for s in ("http", "tunnel", "transfer", "idle"))]
+    shown = [c for c in columns if any((s, c) in results for s in ("http", "tunnel", "transfer", "transfer-own", "idle"))]
     w0 = max(len(r[0]) for r in rows) + 2
     widths = [max(14, len(c) + 2) for c in shown]
     print()
@@ -700,13 +777,17 @@ def main():
                 extra = "   [CPU per request: %.2fx of %s's]" % (mc / oc, peer)
             print("  %-16s steadyproxy vs %-9s  %.2fx  (target > 1.00x)  %-6s%s"
                   % (title, peer, me / other, verdict(me > other), extra))
-    me = val("transfer", "steadyproxy", "mbps")
-    direct = val("transfer", "direct", "mbps")
-    if me and direct:
-        print("  %-16s steadyproxy / direct      %.0f%%   (target >= 80%%)    %s"
-              % ("3. throughput", 100 * me / direct, verdict(me >= 0.8 * direct)))
-    else:
-        print("  3. throughput    steadyproxy / direct      n/a")
+    for scn, title, where in (("transfer", "3. throughput", "all on shared cores"),
+                              ("transfer-own", "3b. throughput", "proxy on its own core")):
+        me = val(scn, "steadyproxy", "mbps")
+        direct = val(scn, "direct", "mbps")
+        if me and direct:
+            ref = val(scn, "haproxy-tcp", "mbps")
+            print("  %-16s steadyproxy / direct      %.0f%%   (target >= 80%%)    %-6s   [%s; haproxy tcp relay: %s]"
+                  % (title, 100 * me / direct, verdict(me >= 0.8 * direct), where,
+                     "%.0f%%" % (100 * ref / direct) if ref else "n/a"))
+        else:
+            print("  %-16s steadyproxy / direct      n/a" % title)
     per = val("idle", "steadyproxy", "per_tunnel")
     if per is not None:
         print("  %-16s steadyproxy               %.2f KiB (target <= 10 KiB)  %s"

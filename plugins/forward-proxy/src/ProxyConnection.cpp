@@ -403,27 +403,38 @@ void ProxyConnection::closePipes(bool onlyEmpty)
 void ProxyConnection::spliceIn(bool client)
 {
     SplicePipe& p = client ? _c2u : _u2c;
-    std::size_t budget = readBudget(client, SpliceChunk);
-    if (budget == 0) return;
-    ssize_t n = ::splice(client ? _cfd : _ufd, nullptr, p.w, nullptr, budget, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-    int err = errno;
-    returnBudget(client, budget, n);
-    if (n > 0)
+    // A full pipe's worth read and passed on at once: more is likely waiting; take a few
+    // more rounds before going back to epoll (a short read means the socket is empty).
+    for (int round = 0; round < 4; ++round)
     {
-        _lastActivity = _core.now();
-        p.held += static_cast<std::size_t>(n);
-        if (client) addIn(static_cast<std::size_t>(n));
-        else addOut(static_cast<std::size_t>(n));
-        spliceOut(client);
+        std::size_t budget = readBudget(client, SpliceChunk);
+        if (budget == 0) return;
+        ssize_t n = ::splice(client ? _cfd : _ufd, nullptr, p.w, nullptr, budget, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+        int err = errno;
+        returnBudget(client, budget, n);
+        if (n > 0)
+        {
+            _lastActivity = _core.now();
+            p.held += static_cast<std::size_t>(n);
+            if (client) addIn(static_cast<std::size_t>(n));
+            else addOut(static_cast<std::size_t>(n));
+            spliceOut(client);
+            if (static_cast<std::size_t>(n) < budget || p.held || _phase != Phase::Tunnel || (client ? _cPaused : _uPaused)) return;
+        }
+        else if (n == 0)
+        {
+            if (client) onClientEof();
+            else onUpstreamEof(0);
+            return;
+        }
+        else if (err == EAGAIN || err == EINTR) return;
+        else
+        {
+            if (client) closeNow();
+            else onUpstreamEof(err);
+            return;
+        }
     }
-    else if (n == 0)
-    {
-        if (client) onClientEof();
-        else onUpstreamEof(0);
-    }
-    else if (err == EAGAIN || err == EINTR) return;
-    else if (client) closeNow();
-    else onUpstreamEof(err);
 }
 
 void ProxyConnection::spliceOut(bool client)
