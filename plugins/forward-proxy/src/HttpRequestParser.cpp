@@ -319,6 +319,13 @@ HttpRequestParser::Status HttpRequestParser::finish()
     else if (hasTe) r.body = HttpRequest::Body::Chunked;
     else if (lengths && r.contentLength > 0) r.body = HttpRequest::Body::Length;
     r.keepAlive = r.versionMinor == 1 ? !closeToken : (keepAliveToken && !closeToken);
+    const std::string* up = r.find("Upgrade");
+    if (up && r.method == "GET" && r.versionMinor == 1 && r.body == HttpRequest::Body::None
+        && std::find(r.connectionTokens.begin(), r.connectionTokens.end(), "upgrade") != r.connectionTokens.end())
+    {
+        std::vector<std::string> protocols;
+        if (splitTokens(*up, protocols) && protocols.size() == 1 && protocols[0] == "websocket") r.upgrade = "websocket";
+    }
     _state = State::Finished;
     return Status::Done;
 }
@@ -358,6 +365,12 @@ std::string buildUpstreamRequest(const HttpRequest& r, bool absoluteForm, const 
         out += "Content-Length: " + std::to_string(r.contentLength) + "\r\n";
     else if (r.method == "POST" || r.method == "PUT" || r.method == "PATCH")
         out += "Content-Length: 0\r\n";
+    if (!r.upgrade.empty())
+    {
+        out += "Connection: Upgrade\r\nUpgrade: ";
+        out += r.upgrade;
+        out += "\r\n";
+    }
     if (!proxyAuthorization.empty())
     {
         out += "Proxy-Authorization: ";

@@ -35,6 +35,10 @@ struct HttpRequest
     std::string transferCoding;      ///< normalised Transfer-Encoding list (ends with "chunked")
     bool keepAlive = true;           ///< the client allows another request on this connection
     std::vector<std::string> connectionTokens; ///< lower-case names listed in Connection
+    /// The Upgrade header's value when this is a WebSocket opening handshake (RFC 6455: a
+    /// GET over HTTP/1.1 without a body, "Upgrade: websocket", "upgrade" in Connection);
+    /// empty otherwise, and then Upgrade is removed like any hop-by-hop header.
+    std::string upgrade;
 
     /// The first value of a header (case-insensitive name), or nullptr.
     const std::string* find(std::string_view name) const;

@@ -916,7 +916,8 @@ void ProxyConnection::startRequest()
         return;
     }
     _tunnel = _req.isConnect;
-    if (!_tunnel && _ufd >= 0 && _upState == UpState::Ready && _upReusable && !_upEof && _up == up
+    _upgrade = !_req.upgrade.empty();
+    if (!_tunnel && !_upgrade && _ufd >= 0 && _upState == UpState::Ready && _upReusable && !_upEof && _up == up
         && (up->kind == Upstream::Kind::Http || (_targetHost == _req.host && _targetPort == _req.port)))
     {
         _upReused = true;
@@ -1162,7 +1163,7 @@ void ProxyConnection::startHandshake()
     switch (_up->kind)
     {
     case Upstream::Kind::Http:
-        if (!_tunnel)
+        if (!_tunnel && !_upgrade)
         {
             upstreamReady("");
             return;
@@ -1277,11 +1278,14 @@ void ProxyConnection::upstreamReady(std::string leftover)
         return;
     }
     beginExchange();
+    // (an upstream HTTP proxy's CONNECT for a WebSocket handshake: whatever came behind its
+    // 200 is the origin's answer already)
+    if (!leftover.empty() && _phase == Phase::Exchange) onUpstreamData(leftover.data(), leftover.size());
 }
 
 void ProxyConnection::beginExchange()
 {
-    bool absolute = _up->kind == Upstream::Kind::Http;
+    bool absolute = _up->kind == Upstream::Kind::Http && !_upgrade;
     _rec.upstream = _up->describe();
     _phase = Phase::Exchange;
     _reqBodyDone = _req.body == HttpRequest::Body::None;
@@ -1374,7 +1378,19 @@ void ProxyConnection::onUpstreamData(const char* p, std::size_t n)
         {
             if (r.status == 101)
             {
-                fail(502, 0, "upstream switched protocols, which this proxy does not relay", false);
+                const std::string* up = nullptr;
+                for (const auto& h : r.headers)
+                    if (equalsNoCase(h.name, "upgrade")) up = &h.value;
+                bool named = std::find(r.connectionTokens.begin(), r.connectionTokens.end(), "upgrade") != r.connectionTokens.end();
+                if (!_upgrade || !up || !named || !equalsNoCase(*up, _req.upgrade))
+                {
+                    fail(502, 0, _upgrade ? "upstream answered the WebSocket handshake with a 101 that does not upgrade to websocket"
+                                          : "upstream switched protocols without being asked to", false);
+                    return;
+                }
+                std::string rest = _uin.substr(used);
+                _uin.clear();
+                switchProtocols(r, std::move(rest));
                 return;
             }
             if (_req.versionMinor == 1) sendClient(buildClientResponse(r, false, false));
@@ -1388,7 +1404,7 @@ void ProxyConnection::onUpstreamData(const char* p, std::size_t n)
         _rec.status = r.status;
         _decode = r.body == HttpResponse::Body::Chunked && _req.versionMinor == 0;
         _closeAfter = _closeAfter || _clientEof || r.body == HttpResponse::Body::UntilClose || _decode || _core.draining;
-        _upReusable = r.keepAlive;
+        _upReusable = r.keepAlive && !_upgrade; // (after a refused upgrade the connection may be a CONNECT tunnel)
         // The head and the body bytes that arrived with it leave in one send(): one segment
         // (and one wake-up of the client) for a small response instead of two.
         _corkClient = true;
@@ -1406,6 +1422,34 @@ void ProxyConnection::onUpstreamData(const char* p, std::size_t n)
         uncorkClient();
         return;
     }
+}
+
+void ProxyConnection::switchProtocols(const HttpResponse& r, std::string rest)
+{
+    // The client gets the 101 with its end-to-end headers (Sec-WebSocket-Accept, ...) and
+    // the upgrade named again; from here on both ways are a byte tunnel, like CONNECT.
+    std::string head = buildClientResponse(r, false, false);
+    head.insert(head.size() - 2, "Connection: Upgrade\r\nUpgrade: " + _req.upgrade + "\r\n");
+    _rec.status = 101;
+    _respHeadDone = true;
+    _upReusable = false;
+    _tunnel = true;
+    _phase = Phase::Tunnel;
+    _lastActivity = _core.now();
+    sendClient(head);
+    if (!rest.empty())
+    {
+        addOut(rest.size());
+        sendClient(rest);
+    }
+    if (!_cin.empty() && _phase == Phase::Tunnel)
+    {
+        std::string data;
+        data.swap(_cin);
+        addIn(data.size());
+        sendUpstream(data);
+    }
+    if (_phase == Phase::Tunnel) checkHalfClose();
 }
 
 void ProxyConnection::onResponseBody(const char* p, std::size_t n)

@@ -93,6 +93,7 @@ private:
     void beginExchange();
     std::size_t consumeRequestBody(const char* p, std::size_t n);
     void onResponseBody(const char* p, std::size_t n);
+    void switchProtocols(const HttpResponse& r, std::string rest);
     void responseDone();
     void retryOrFail(const std::string& why);
 
@@ -160,6 +161,10 @@ private:
     std::string _targetHost;
     std::uint16_t _targetPort = 0;
     bool _tunnel = false;
+    /// The request in flight is a WebSocket opening handshake: it goes to the origin in
+    /// origin-form (through a CONNECT tunnel when the upstream is an HTTP proxy) on a fresh
+    /// upstream connection, and a 101 answer turns the exchange into a tunnel.
+    bool _upgrade = false;
     bool _upReusable = false, _upReused = false;
     int _dialSeq = 0;
     std::vector<sockaddr_storage> _addrs;

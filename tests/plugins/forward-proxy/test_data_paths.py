@@ -1,5 +1,6 @@
 """proxy.forward data paths with real clients: HTTP, CONNECT, SOCKS5, keep-alive, pipelining,
 half-close, bytes behind CONNECT, upstream swaps, dead upstreams, no direct fallback."""
+import base64
 import hashlib
 import json
 import os
@@ -11,7 +12,7 @@ import time
 import unittest
 import urllib.request
 
-from fp_support import Harness, basic, read_response, recv_all, recv_until, url
+from fp_support import Harness, basic, http_get, read_response, recv_all, recv_until, url
 from sp_testnet import HttpProxy, Origin, Silent, Socks5Proxy, TcpEcho, expected_sha256, free_port
 
 MIB10 = 10 * 1024 * 1024
@@ -35,6 +36,71 @@ def socks5_connect(port, host, dport, user="u", password="pw", atyp=3):
     s.sendall(b"\x05\x01\x00" + addr + struct.pack(">H", dport))
     reply = recv_until(s, b"", timeout=10) if False else s.recv(10)
     return s, reply
+
+
+class WsOrigin:
+    """A WebSocket origin on raw sockets: answers a handshake (Upgrade: websocket) with a 101
+    and its Sec-WebSocket-Accept, sends b"server-first", then echoes bytes and answers EOF
+    with b"<EOF>". Anything else gets 426, or with `rogue` a 101 all the same. `heads`: the
+    request heads it received."""
+
+    GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+    def __init__(self, rogue=False):
+        self.rogue = rogue
+        self.heads = []
+        self.lsock = socket.socket()
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(16)
+        self.port = self.lsock.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                c, _ = self.lsock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(c,), daemon=True).start()
+
+    def _serve(self, c):
+        with c:
+            c.settimeout(15)
+            data = b""
+            while b"\r\n\r\n" not in data:
+                d = c.recv(65536)
+                if not d:
+                    return
+                data += d
+            head, _, rest = data.partition(b"\r\n\r\n")
+            self.heads.append(head)
+            fields = {}
+            for line in head.split(b"\r\n")[1:]:
+                k, _, v = line.partition(b":")
+                fields[k.strip().lower()] = v.strip()
+            if fields.get(b"upgrade", b"").lower() != b"websocket" and not self.rogue:
+                c.sendall(b"HTTP/1.1 426 Upgrade Required\r\nContent-Length: 0\r\n\r\n")
+                return
+            key = fields.get(b"sec-websocket-key", b"")
+            accept = base64.b64encode(hashlib.sha1(key + self.GUID).digest())
+            c.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                      b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\nserver-first")
+            try:
+                if rest:
+                    c.sendall(rest)
+                while True:
+                    d = c.recv(65536)
+                    if not d:
+                        break
+                    c.sendall(d)
+                c.sendall(b"<EOF>")
+                c.shutdown(socket.SHUT_WR)
+                c.recv(1)
+            except OSError:
+                pass  # the proxy closed (the rogue case: it refused our 101)
+
+    def stop(self):
+        self.lsock.close()
 
 
 class HalfCloseServer:
@@ -264,6 +330,49 @@ class DataPaths(unittest.TestCase):
         s.sendall(b"x" * 100000)
         s.shutdown(socket.SHUT_WR)
         self.assertEqual(recv_all(s), b"x" * 100000 + b"<EOF>")
+
+    def test_websocket_upgrade_over_plain_http(self):
+        ws = WsOrigin()
+        try:
+            for key in (1, 2, 3):
+                s = socket.create_connection(("127.0.0.1", self.ports[key]), timeout=15)
+                wskey = base64.b64encode(os.urandom(16))
+                s.sendall(b"GET http://127.0.0.1:%d/chat?room=1 HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
+                          b"Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
+                          b"Proxy-Authorization: %s\r\n\r\nearly-frame"
+                          % (ws.port, ws.port, wskey, basic("u", "pw").encode()))
+                head = recv_until(s, b"server-first")
+                status, _, rest = head.partition(b"\r\n\r\n")
+                lines = status.split(b"\r\n")
+                self.assertTrue(lines[0].startswith(b"HTTP/1.1 101"), (key, lines[0]))
+                fields = {l.split(b":")[0].lower(): l.split(b":", 1)[1].strip() for l in lines[1:]}
+                self.assertEqual(fields.get(b"upgrade"), b"websocket")
+                self.assertEqual(fields.get(b"connection"), b"Upgrade")
+                self.assertEqual(fields.get(b"sec-websocket-accept"),
+                                 base64.b64encode(hashlib.sha1(wskey + WsOrigin.GUID).digest()))
+                self.assertTrue(rest.startswith(b"server-first"), rest)
+                s.sendall(b"m" * 100000)
+                s.shutdown(socket.SHUT_WR)
+                self.assertEqual(rest + recv_all(s), b"server-first" + b"early-frame" + b"m" * 100000 + b"<EOF>", "key %d" % key)
+                s.close()
+                origin_head = ws.heads[-1]
+                self.assertTrue(origin_head.startswith(b"GET /chat?room=1 HTTP/1.1\r\n"), origin_head[:60])
+                self.assertNotIn(b"proxy-authorization", origin_head.lower())
+            # no "upgrade" in Connection: Upgrade is a hop-by-hop header like any other
+            st, _, _ = http_get(self.ports[3], "http://127.0.0.1:%d/x" % ws.port,
+                                headers=(("Upgrade", "websocket"), ("Proxy-Authorization", basic("u", "pw"))))
+            self.assertEqual(st, 426)
+            self.assertNotIn(b"upgrade", ws.heads[-1].lower())
+        finally:
+            ws.stop()
+        rogue = WsOrigin(rogue=True)
+        try:
+            st, _, body = http_get(self.ports[3], "http://127.0.0.1:%d/x" % rogue.port,
+                                   headers=(("Proxy-Authorization", basic("u", "pw")),))
+            self.assertEqual(st, 502, "a 101 nobody asked for")
+            self.assertIn(b"switched protocols", body)
+        finally:
+            rogue.stop()
 
     def test_half_close_under_backpressure_loses_nothing(self):
         """The side that has already closed both ways (so its socket reports a hang-up) still
