@@ -606,25 +606,24 @@ bool ProxyConnection::wantUpstreamRead() const
     return true; // idle keep-alive upstream: notice when it closes
 }
 
+void ProxyConnection::setInterest(int fd, std::uint32_t want, std::uint32_t& current, bool& parked, IoHandler* side)
+{
+    if (parked)
+    {
+        if (!want) return; // stays out of the epoll set until there is something to do
+        _worker.loop.add(fd, want, side);
+        parked = false;
+    }
+    else if (want != current) _worker.loop.modify(fd, want, side);
+    current = want;
+}
+
 void ProxyConnection::updateInterest()
 {
     std::uint32_t c = 0;
     if (wantClientRead()) c |= EPOLLIN;
     if ((_coutOff < _cout.size() && _held.empty()) || _u2c.held) c |= EPOLLOUT;
-    if (_cParked)
-    {
-        if (c)
-        {
-            _worker.loop.add(_cfd, c, &_cside);
-            _cev = c;
-            _cParked = false;
-        }
-    }
-    else if (c != _cev)
-    {
-        _worker.loop.modify(_cfd, c, &_cside);
-        _cev = c;
-    }
+    setInterest(_cfd, c, _cev, _cParked, &_cside);
     if (_ufd >= 0)
     {
         std::uint32_t u = 0;
@@ -634,20 +633,7 @@ void ProxyConnection::updateInterest()
             if (wantUpstreamRead()) u |= EPOLLIN;
             if (_uoutOff < _uout.size() || _c2u.held) u |= EPOLLOUT;
         }
-        if (_uParked)
-        {
-            if (u)
-            {
-                _worker.loop.add(_ufd, u, &_uside);
-                _uev = u;
-                _uParked = false;
-            }
-        }
-        else if (u != _uev)
-        {
-            _worker.loop.modify(_ufd, u, &_uside);
-            _uev = u;
-        }
+        setInterest(_ufd, u, _uev, _uParked, &_uside);
     }
 }
 

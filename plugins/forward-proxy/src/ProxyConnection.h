@@ -116,6 +116,8 @@ private:
     void checkHalfClose();
     void dropUpstream();
     void updateInterest();
+    /// Registers `want` for one side's socket (re-adding a parked one), as `current` says.
+    void setInterest(int fd, std::uint32_t want, std::uint32_t& current, bool& parked, IoHandler* side);
     bool wantClientRead() const;
     bool wantUpstreamRead() const;
     void logRecord();
