@@ -87,8 +87,9 @@ const std::map<std::string, CommandHelp>& helps()
                  "       steadyproxy key rotate ID|proxyN [--region bac|trung|nam|random] [--url ADMIN_URL]\n"
                  "       steadyproxy key rm ID|proxyN",
                  "Manages provider keys. `key add` stores the key (encrypted) and gives it an endpoint\n"
-                 "(name proxyN, its own port, generated credentials); the server obtains its upstream when it\n"
-                 "starts. Prefer --secret-stdin: arguments are visible to other local users.\n"
+                 "(name proxyN, its own port, generated credentials); a running server serves keys added or\n"
+                 "removed here at its next reload (SIGHUP) or restart and then obtains or releases the upstream.\n"
+                 "Prefer --secret-stdin: arguments are visible to other local users.\n"
                  "`key rotate` asks the running server (admin API at admin.host:admin.port, or --url) to rotate\n"
                  "now, or when the provider allows; it needs an API token in STEADYPROXY_API_TOKEN."}},
     };
@@ -455,7 +456,8 @@ int cmdKey(const std::string& configPath, const std::vector<std::string>& args, 
     out << "added " << v.key.secretMasked << " as " << v.key.subdomain << " (id " << v.key.id << ")\n"
         << "endpoint: http://" << v.key.endpointUser << ":" << keys.endpointPassword(v.key.id) << "@" << kernel->options().proxyHost
         << ":" << v.key.port << "\n"
-        << "the running server serves it after a restart\n";
+        << "a running server serves it at its next reload (SIGHUP, `systemctl reload steadyproxy` or "
+           "POST /api/config/reload) or restart\n";
     return 0;
 }
 

@@ -335,26 +335,97 @@ KeyView KeyService::addKey(const NewKey& request)
     }
     logger().information("added key " + key.secretMasked + " as " + key.subdomain + " (port " + std::to_string(key.port) + ")");
     publish("key.added", id, {{"subdomain", key.subdomain}, {"port", std::to_string(key.port)}});
-    if (_online)
-    {
-        if (_proxy)
-        {
-            try
-            {
-                _proxy->upsertEndpoint(endpointSpec(key), nullptr);
-            }
-            catch (const std::exception& e)
-            {
-                std::lock_guard<std::mutex> lock(_mutex);
-                setStatus(runtime(id), "error", std::string("endpoint not served: ") + e.what());
-            }
-        }
-        if (key.active) obtainLease(id, "add", std::nullopt);
-        _scheduler->schedule(healthJob(id), _clock.now() + 1000, [this, id] { runHealthJob(id); });
-        _scheduler->schedule("routers", _clock.now(), [this] { writeRouters(); });
-    }
+    if (_online) goLive(id, key);
     std::lock_guard<std::mutex> lock(_mutex);
     return viewOf(runtime(id));
+}
+
+void KeyService::goLive(std::int64_t id, const ProxyKey& key)
+{
+    if (_proxy)
+    {
+        try
+        {
+            _proxy->upsertEndpoint(endpointSpec(key), nullptr);
+        }
+        catch (const std::exception& e)
+        {
+            std::lock_guard<std::mutex> lock(_mutex);
+            setStatus(runtime(id), "error", std::string("endpoint not served: ") + e.what());
+        }
+    }
+    if (key.active) obtainLease(id, "add", std::nullopt);
+    _scheduler->schedule(healthJob(id), _clock.now() + 1000, [this, id] { runHealthJob(id); });
+    _scheduler->schedule("routers", _clock.now(), [this] { writeRouters(); });
+}
+
+void KeyService::retire(std::int64_t id, const ProxyKey& key)
+{
+    if (_scheduler)
+    {
+        _scheduler->cancel(leaseJob(id));
+        _scheduler->cancel(healthJob(id));
+    }
+    if (_proxy) _proxy->removeEndpoint(id);
+    if (!_online) return;
+    try
+    {
+        providerFor(key).release(providerKey(key));
+        countCall(key, "release", "ok");
+    }
+    catch (const ProviderError& e)
+    {
+        countCall(key, "release", kindName(e.kind()));
+        logger().warning("could not release the upstream of " + key.subdomain + ": " + e.what());
+    }
+    catch (const std::exception& e)
+    {
+        logger().warning("could not release the upstream of " + key.subdomain + ": " + e.what());
+    }
+}
+
+std::vector<std::string> KeyService::syncWithStore()
+{
+    std::vector<std::string> changes;
+    if (!_online) return changes;
+    std::vector<ProxyKey> added, removed;
+    {
+        std::lock_guard<std::mutex> lock(_mutex);
+        std::set<std::int64_t> stored;
+        for (auto& key : _storage.listKeys())
+        {
+            stored.insert(key.id);
+            if (_keys.count(key.id)) continue;
+            Runtime r;
+            r.key = key;
+            _keys[key.id] = std::move(r);
+            added.push_back(key);
+        }
+        for (auto& [id, r] : _keys)
+            if (!stored.count(id)) removed.push_back(r.key);
+    }
+    for (const auto& key : removed)
+    {
+        retire(key.id, key);
+        {
+            std::lock_guard<std::mutex> lock(_mutex);
+            _keys.erase(key.id);
+        }
+        logger().information("removed " + key.subdomain + " (" + key.secretMasked + "): it is no longer in the store");
+        publish("key.removed", key.id, {{"subdomain", key.subdomain}});
+        changes.push_back(key.subdomain + " was removed from the store by another process: no longer served");
+    }
+    for (const auto& key : added)
+    {
+        logger().information("added key " + key.secretMasked + " as " + key.subdomain + " (port " + std::to_string(key.port) +
+                             "): found in the store");
+        publish("key.added", key.id, {{"subdomain", key.subdomain}, {"port", std::to_string(key.port)}});
+        goLive(key.id, key);
+        changes.push_back(key.subdomain + " was added to the store by another process: now served on port " +
+                          std::to_string(key.port));
+    }
+    if (!removed.empty()) _scheduler->schedule("routers", _clock.now(), [this] { writeRouters(); });
+    return changes;
 }
 
 void KeyService::removeKey(std::int64_t id)
@@ -364,33 +435,12 @@ void KeyService::removeKey(std::int64_t id)
         std::lock_guard<std::mutex> lock(_mutex);
         key = runtime(id).key;
     }
-    if (_scheduler)
-    {
-        _scheduler->cancel(leaseJob(id));
-        _scheduler->cancel(healthJob(id));
-    }
-    if (_proxy) _proxy->removeEndpoint(id);
-    if (_online)
-    {
-        try
-        {
-            providerFor(key).release(providerKey(key));
-            countCall(key, "release", "ok");
-        }
-        catch (const ProviderError& e)
-        {
-            countCall(key, "release", kindName(e.kind()));
-            logger().warning("could not release the upstream of " + key.subdomain + ": " + e.what());
-        }
-        catch (const std::exception& e)
-        {
-            logger().warning("could not release the upstream of " + key.subdomain + ": " + e.what());
-        }
-    }
+    retire(id, key);
     LogEntry log{0, id, "delete", "manual", key.region, "success", "Deleted " + key.subdomain + " (" + key.secretMasked + ")", _clock.now()};
-    _storage.removeKey(id, log);
     {
+        // one step for syncWithStore(): never a key gone from the store yet still served
         std::lock_guard<std::mutex> lock(_mutex);
+        _storage.removeKey(id, log);
         _keys.erase(id);
     }
     logger().information("removed " + key.subdomain + " (" + key.secretMasked + ")");

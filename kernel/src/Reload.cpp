@@ -36,6 +36,18 @@ ReloadReport Kernel::reload()
     std::lock_guard<std::mutex> lock(_reloadMutex);
     Poco::Logger& log = Poco::Logger::get("kernel");
     ReloadReport report;
+    // keys added or removed by the CLI while this server runs (whatever the file says)
+    if (_keys)
+    {
+        try
+        {
+            report.notes = _keys->syncWithStore();
+        }
+        catch (const std::exception& e)
+        {
+            log.error(std::string("could not compare the served keys with the store: ") + e.what());
+        }
+    }
     const std::string path = _config->source();
     if (!Poco::File(path).exists())
     {

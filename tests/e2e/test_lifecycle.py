@@ -68,6 +68,36 @@ class LifecycleTest(unittest.TestCase):
                  what="the SIGHUP reload")
         self.assertIsNone(self.server.process.poll())
 
+    def test_reload_serves_keys_the_cli_added_or_removed(self):
+        self.start()
+        api = self.server.login()
+        secret = self.standin.add_key()
+        r = self.server.cli("key", "add", "--secret-stdin", "--name", "from-cli", input=secret + "\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("next reload", r.stdout)
+        endpoint = next(l.split("endpoint: ", 1)[1] for l in r.stdout.splitlines() if l.startswith("endpoint: "))
+        self.assertEqual(api.get("/api/proxies")[1], [], "not served before the reload")
+        st, body, _ = api.post("/api/config/reload")
+        self.assertEqual(st, 200, body)
+        self.assertEqual(len(body["notes"]), 1, body)
+        self.assertIn("added to the store by another process", body["notes"][0])
+        proxies = api.get("/api/proxies")[1]
+        self.assertEqual([p["key_name"] for p in proxies], ["from-cli"])
+        ip = self.standin.assignment(secret)["realIpAddress"]
+        wait_for(lambda: curl("-x", endpoint, f"http://127.0.0.1:{self.origin.port}/ip").stdout.strip().startswith("{"),
+                 timeout=20, what="the CLI's key served")
+        got = json.loads(curl("-x", endpoint, f"http://127.0.0.1:{self.origin.port}/ip").stdout)["ip"]
+        self.assertEqual(got, ip, "through the upstream the server obtained for it")
+        # removed by the CLI: dropped at the next reload (SIGHUP), its upstream released
+        r = self.server.cli("key", "rm", proxies[0]["subdomain"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(api.get("/api/proxies")[1]), 1, "still served until the reload")
+        self.server.process.send_signal(signal.SIGHUP)
+        wait_for(lambda: api.get("/api/proxies")[1] == [], timeout=10, what="the key dropped at SIGHUP")
+        wait_for(lambda: self.standin.calls_to("out"), timeout=10, what="the upstream released")
+        r = curl("-x", endpoint, f"http://127.0.0.1:{self.origin.port}/ip", timeout=5)
+        self.assertNotEqual(r.returncode, 0, "the endpoint's port is closed")
+
     def test_sigusr1_reopens_the_log_file(self):
         self.start()
         self.server.stop()

@@ -105,11 +105,20 @@ public:
     /// A new health interval from the configuration (hot reload). It takes effect unless
     /// settings were saved through the API (the stored value wins); returns whether it did.
     bool seedHealthInterval(int seconds);
+    /// Serves the keys another process added to the store (the CLI's `key add` while this
+    /// server runs) and drops those it removed (`key rm`), as if added or removed through the
+    /// API; a hot reload calls it. Returns one line per key that changed, for a person.
+    std::vector<std::string> syncWithStore();
 
     /// The router snapshot of the current endpoints.
     RouterSnapshot routerSnapshot() const;
 
 private:
+    /// The online part of adding a key: endpoint, first lease, health and routers.
+    void goLive(std::int64_t id, const ProxyKey& key);
+    /// The online part of removing one: jobs cancelled, endpoint closed, upstream released.
+    void retire(std::int64_t id, const ProxyKey& key);
+
     struct Runtime
     {
         ProxyKey key;
