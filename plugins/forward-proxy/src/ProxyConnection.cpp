@@ -827,7 +827,8 @@ ProxyConnection::Verdict ProxyConnection::authorize(bool hasCredentials, const s
         ep = hasCredentials ? _core.findByName(user) : nullptr;
         if (!ep) return Verdict::BadCredentials;
     }
-    Endpoint::Access a = ep->access();
+    std::shared_ptr<const Endpoint::Access> access = ep->access();
+    const Endpoint::Access& a = *access;
     if (!isAllowed(a.allow, _peer)) return Verdict::Forbidden;
     bool needAuth = _gateway || !(a.username.empty() && a.password.empty());
     if (needAuth)
@@ -945,7 +946,7 @@ void ProxyConnection::processSocks()
             if (!_gateway)
             {
                 auto a = _ep->access();
-                needAuth = !(a.username.empty() && a.password.empty());
+                needAuth = !(a->username.empty() && a->password.empty());
             }
             if (needAuth || !_socks.offers(socks5::MethodNone))
             {

@@ -36,8 +36,14 @@ public:
 
     const std::int64_t keyId;
 
-    Access access() const { std::lock_guard<std::mutex> l(_mutex); return _access; }
-    void setAccess(Access a) { std::lock_guard<std::mutex> l(_mutex); _access = std::move(a); }
+    /// The current access rules, replaced as a whole (a request holds them without a copy).
+    std::shared_ptr<const Access> access() const { std::lock_guard<std::mutex> l(_mutex); return _access; }
+    void setAccess(Access a)
+    {
+        auto fresh = std::make_shared<const Access>(std::move(a));
+        std::lock_guard<std::mutex> l(_mutex);
+        _access = std::move(fresh);
+    }
     std::shared_ptr<const Upstream> upstream() const { std::lock_guard<std::mutex> l(_mutex); return _upstream; }
     /// The upstream and when it was last replaced (epoch ms).
     std::shared_ptr<const Upstream> upstream(long long& changedAt) const
@@ -52,7 +58,7 @@ public:
         _upstream = std::move(up);
         _changedAt = now;
     }
-    std::string name() const { std::lock_guard<std::mutex> l(_mutex); return _access.name; }
+    std::string name() const { return access()->name; }
 
     std::atomic<std::uint64_t> active{0}, total{0}, bytesIn{0}, bytesOut{0}, errors{0};
     std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(ErrorKind::Count)> errorKinds{};
@@ -69,7 +75,7 @@ public:
 
 private:
     mutable std::mutex _mutex;
-    Access _access;
+    std::shared_ptr<const Access> _access = std::make_shared<const Access>();
     std::shared_ptr<const Upstream> _upstream;
     long long _changedAt = 0;
 };
