@@ -111,10 +111,10 @@ std::vector<ConfigOption> HttpApiProvider::configOptions() const
 void HttpApiProvider::configure(const Poco::Util::AbstractConfiguration& config)
 {
     HttpApiSettings settings = readSettings(config);
-    std::unique_ptr<HttpExchange> http;
+    std::unique_ptr<HttpCall> http;
     try
     {
-        http = std::make_unique<HttpExchange>();
+        http = std::make_unique<HttpCall>("steadyproxy-provider-http-api/1.0");
     }
     catch (const Poco::Exception& e)
     {
@@ -208,7 +208,7 @@ Answer HttpApiProvider::exchange(Call call, const ProviderKey& key, const std::s
     const TemplateValues values{key.secret, region};
     const std::string url = expandUrl(urlOf(call), values);
     const std::string body = _settings.method == "POST" ? expandJson(_settings.bodyTemplate, values) : "";
-    HttpExchange::Headers headers;
+    HttpCall::Headers headers;
     for (const auto& [name, tpl] : _settings.headers)
     {
         std::string value = expandRaw(tpl, values);
@@ -218,7 +218,7 @@ Answer HttpApiProvider::exchange(Call call, const ProviderKey& key, const std::s
         headers.emplace_back(name, value);
     }
 
-    HttpReply reply = _http->send(_settings.method, url, body, headers, budget.remaining());
+    HttpReply reply = _http->send(_settings.method, Poco::URI(url), body, headers, budget.remaining());
     const std::string statusText = "HTTP " + std::to_string(reply.status) + (reply.reason.empty() ? "" : " " + reply.reason);
     if (reply.status == 429 || reply.status == 408)
         throw ApiFault(describe(call) + " answered " + statusText + " (the API asks to slow down)", reply.status == 408,

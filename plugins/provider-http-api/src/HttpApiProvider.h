@@ -1,7 +1,7 @@
 #pragma once
 #include "AnswerReader.h"
 #include "HttpApiSettings.h"
-#include "HttpExchange.h"
+#include <steadyproxy/sdk/HttpCall.h>
 #include <steadyproxy/sdk/UpstreamProvider.h>
 #include <Poco/Event.h>
 #include <Poco/Logger.h>
@@ -52,7 +52,7 @@ private:
 
     HttpApiSettings _settings;
     bool _configured = false;
-    std::unique_ptr<HttpExchange> _http;
+    std::unique_ptr<HttpCall> _http;
     PluginContext* _context = nullptr;
     Poco::Event _stopping{Poco::Event::EVENT_MANUALRESET};
 };
