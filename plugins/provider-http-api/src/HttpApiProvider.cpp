@@ -31,66 +31,14 @@ std::string scrub(std::string text, const std::string& secret)
 
 } // namespace
 
-/// One provider call's allowance: the deadline (timeout_ms from the start of the call) and
-/// the number of failed exchanges it may retry. failed() waits the backoff or gives up
-/// with a Transient ProviderError saying what went wrong last.
-class HttpApiProvider::Budget
+RetryBudget HttpApiProvider::budgetFor(Call call, const ProviderKey& key)
 {
-public:
-    Budget(HttpApiProvider& provider, const ProviderKey& key, Call call):
-        _p(provider), _key(key), _call(call), _start(std::chrono::steady_clock::now()),
-        _deadline(_start + std::chrono::milliseconds(provider._settings.timeoutMs)) {}
-
-    /// How long the next exchange may wait: what is left of the call, but at most half of
-    /// timeout_ms, so that one hung request still leaves time for a retry. Gives up when
-    /// no time is left.
-    std::chrono::milliseconds remaining()
-    {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(_deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) giveUp(-1);
-        return std::min(left, std::chrono::milliseconds(std::max(_p._settings.timeoutMs / 2, 100)));
-    }
-
-    void failed(const ApiFault& fault)
-    {
-        ++_failures;
-        _last = scrub(fault.what(), _key.secret);
-        const int allowed = _p._settings.retries + 1;
-        _p.log().warning("%s %s for key %s: %s (attempt %d of %d)", _p._settings.vendor, _p.callName(_call),
-                         maskSecret(_key.secret), _last, _failures, allowed);
-        if (_failures >= allowed) giveUp(fault.retryAfterMs());
-        long long delay = jitteredBackoffMs(_failures);
-        if (fault.retryAfterMs() > delay) delay = fault.retryAfterMs();
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(_deadline - std::chrono::steady_clock::now()).count();
-        // Waiting only makes sense if an exchange can still follow within the deadline.
-        if (delay + 50 >= left) giveUp(fault.retryAfterMs());
-        if (_p._stopping.tryWait(delay))
-            throw ProviderError(ProviderError::Kind::Transient, _p._settings.vendor + " " + _p.callName(_call) +
-                                                                    " for key " + maskSecret(_key.secret) +
-                                                                    " was abandoned: the provider is stopping");
-    }
-
-    [[noreturn]] void giveUp(long long retryAfterMs)
-    {
-        auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - _start).count();
-        const HttpApiSettings& s = _p._settings;
-        std::string msg = s.vendor + " " + _p.describe(_call) + " for key " + maskSecret(_key.secret) + " failed " +
-                          std::to_string(_failures) + " time(s) in " + std::to_string(elapsed) + " ms (timeout_ms " +
-                          std::to_string(s.timeoutMs) + ", retries " + std::to_string(s.retries) + ")";
-        if (!_last.empty()) msg += "; last: " + _last;
-        else msg += "; no time was left for an attempt";
-        msg += ". It will be tried again later.";
-        throw ProviderError(ProviderError::Kind::Transient, msg, retryAfterMs > 0 ? _p.now() + retryAfterMs : 0);
-    }
-
-private:
-    HttpApiProvider& _p;
-    const ProviderKey& _key;
-    Call _call;
-    std::chrono::steady_clock::time_point _start, _deadline;
-    int _failures = 0;
-    std::string _last;
-};
+    RetryBudget::Call what{_settings.vendor + " " + callName(call), _settings.vendor + " " + describe(call),
+                           maskSecret(key.secret), [secret = key.secret](const std::string& text) { return scrub(text, secret); }};
+    // one exchange may take at most half of timeout_ms, so that a hung request still leaves time for a retry
+    RetryBudget::Limits limits{_settings.timeoutMs, _settings.retries, std::max(_settings.timeoutMs / 2, 100)};
+    return RetryBudget(std::move(what), limits, log(), _stopping, [this] { return now(); });
+}
 
 HttpApiProvider::HttpApiProvider()
 {
@@ -203,7 +151,7 @@ Poco::Logger& HttpApiProvider::log() const
     return _context ? _context->logger() : Poco::Logger::get("provider.http-api");
 }
 
-Answer HttpApiProvider::exchange(Call call, const ProviderKey& key, const std::string& region, Budget& budget)
+Answer HttpApiProvider::exchange(Call call, const ProviderKey& key, const std::string& region, RetryBudget& budget)
 {
     const TemplateValues values{key.secret, region};
     const std::string url = expandUrl(urlOf(call), values);
@@ -266,7 +214,7 @@ Lease HttpApiProvider::toLease(const Answer& answer, Call call, const ProviderKe
 std::optional<Lease> HttpApiProvider::current(const ProviderKey& key)
 {
     if (_settings.currentUrl.empty()) return std::nullopt; // the kernel then asks for a new one
-    Budget budget(*this, key, Call::Current);
+    RetryBudget budget = budgetFor(Call::Current, key);
     for (;;)
     {
         try
@@ -300,7 +248,7 @@ Lease HttpApiProvider::acquire(const ProviderKey& key, const std::string& reques
         throw ProviderError(ProviderError::Kind::Rejected,
                             _settings.vendor + " has no region \"" + region + "\": use one of " + list);
     }
-    Budget budget(*this, key, Call::New);
+    RetryBudget budget = budgetFor(Call::New, key);
     // After a "new" that may have taken effect without us seeing the answer, asking again
     // could change the upstream twice or be refused as too early. When the vendor tells
     // both the current upstream and its next change, look there first.
@@ -366,7 +314,7 @@ void HttpApiProvider::release(const ProviderKey& key)
                           maskSecret(key.secret));
         return;
     }
-    Budget budget(*this, key, Call::Release);
+    RetryBudget budget = budgetFor(Call::Release, key);
     for (;;)
     {
         try

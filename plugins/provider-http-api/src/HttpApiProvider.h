@@ -2,6 +2,7 @@
 #include "AnswerReader.h"
 #include "HttpApiSettings.h"
 #include <steadyproxy/sdk/HttpCall.h>
+#include <steadyproxy/sdk/RetryBudget.h>
 #include <steadyproxy/sdk/UpstreamProvider.h>
 #include <Poco/Event.h>
 #include <Poco/Logger.h>
@@ -37,10 +38,11 @@ public:
     void release(const ProviderKey& key) override;
 
 private:
-    class Budget;
     enum class Call { New, Current, Release };
+    /// The retry rules of one call (timeout_ms, retries) for this key.
+    RetryBudget budgetFor(Call call, const ProviderKey& key);
 
-    Answer exchange(Call call, const ProviderKey& key, const std::string& region, Budget& budget);
+    Answer exchange(Call call, const ProviderKey& key, const std::string& region, RetryBudget& budget);
     Lease toLease(const Answer& answer, Call call, const ProviderKey& key, const std::string& region) const;
     [[noreturn]] void throwFailure(Call call, const Answer& answer, FailureKind kind, const ProviderKey& key,
                                    long long retryAfterMs);

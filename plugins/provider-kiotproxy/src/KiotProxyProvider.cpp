@@ -22,66 +22,6 @@ long long systemNowMs()
 
 } // namespace
 
-/// One provider call's allowance: the deadline (timeout_ms from the start of the call) and
-/// the number of failed exchanges it may retry. failed() waits the backoff or gives up
-/// with a Transient ProviderError saying what went wrong last.
-class KiotProxyProvider::Budget
-{
-public:
-    Budget(KiotProxyProvider& provider, const ProviderKey& key, Call call):
-        _p(provider), _key(key), _call(call),
-        _start(std::chrono::steady_clock::now()),
-        _deadline(_start + std::chrono::milliseconds(provider._timeoutMs)) {}
-
-    /// Time left for the next exchange; gives up when none is left.
-    std::chrono::milliseconds remaining()
-    {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(_deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) giveUp(-1);
-        return left;
-    }
-
-    void failed(const ApiFault& fault)
-    {
-        ++_failures;
-        _last = scrubSecret(fault.what(), _key.secret);
-        const int allowed = _p._retries + 1;
-        _p.log().warning("KiotProxy %s for key %s: %s (attempt %d of %d)",
-                         _p.callName(_call), maskSecret(_key.secret), _last, _failures, allowed);
-        if (_failures >= allowed) giveUp(fault.retryAfterMs());
-        long long delay = jitteredBackoffMs(_failures);
-        if (fault.retryAfterMs() > delay) delay = fault.retryAfterMs();
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(_deadline - std::chrono::steady_clock::now()).count();
-        // Waiting only makes sense if an exchange can still follow within the deadline.
-        if (delay + 50 >= left) giveUp(fault.retryAfterMs());
-        if (_p._stopping.tryWait(delay))
-            throw ProviderError(ProviderError::Kind::Transient,
-                                "KiotProxy " + _p.callName(_call) + " for key " + maskSecret(_key.secret) +
-                                " was abandoned: the provider is stopping");
-    }
-
-    [[noreturn]] void giveUp(long long retryAfterMs)
-    {
-        auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - _start).count();
-        std::string msg = "KiotProxy " + _p._client->describe(_p.callName(_call).substr(1)) + " for key " +
-                          maskSecret(_key.secret) + " failed " + std::to_string(_failures) + " time(s) in " +
-                          std::to_string(elapsed) + " ms (timeout_ms " + std::to_string(_p._timeoutMs) + ", retries " +
-                          std::to_string(_p._retries) + ")";
-        if (!_last.empty()) msg += "; last: " + _last;
-        else msg += "; no time was left for an attempt";
-        msg += ". It will be tried again later.";
-        throw ProviderError(ProviderError::Kind::Transient, msg, retryAfterMs > 0 ? _p.now() + retryAfterMs : 0);
-    }
-
-private:
-    KiotProxyProvider& _p;
-    const ProviderKey& _key;
-    Call _call;
-    std::chrono::steady_clock::time_point _start, _deadline;
-    int _failures = 0;
-    std::string _last;
-};
-
 KiotProxyProvider::KiotProxyProvider()
 {
     Poco::Net::initializeSSL();
@@ -202,6 +142,13 @@ std::string KiotProxyProvider::callName(Call call) const
     return "?";
 }
 
+RetryBudget KiotProxyProvider::budgetFor(Call call, const ProviderKey& key)
+{
+    RetryBudget::Call what{"KiotProxy " + callName(call), "KiotProxy " + _client->describe(callName(call).substr(1)),
+                           maskSecret(key.secret), [secret = key.secret](const std::string& text) { return scrubSecret(text, secret); }};
+    return RetryBudget(std::move(what), {_timeoutMs, _retries, 0}, log(), _stopping, [this] { return now(); });
+}
+
 EpochMs KiotProxyProvider::now() const
 {
     return _context ? _context->clock().now() : systemNowMs();
@@ -212,7 +159,7 @@ Poco::Logger& KiotProxyProvider::log() const
     return _context ? _context->logger() : Poco::Logger::get("provider.kiotproxy");
 }
 
-Envelope KiotProxyProvider::exchange(Call call, const ProviderKey& key, const std::string& region, Budget& budget)
+Envelope KiotProxyProvider::exchange(Call call, const ProviderKey& key, const std::string& region, RetryBudget& budget)
 {
     KiotApiClient::Query query{{"key", key.secret}};
     if (call == Call::New) query.emplace_back("region", region);
@@ -271,7 +218,7 @@ Lease KiotProxyProvider::toLease(const ProxyData& pd, const ProviderKey& key, co
 std::optional<Lease> KiotProxyProvider::current(const ProviderKey& key)
 {
     ensureConfigured();
-    Budget budget(*this, key, Call::Current);
+    RetryBudget budget = budgetFor(Call::Current, key);
     for (;;)
     {
         try
@@ -301,7 +248,7 @@ Lease KiotProxyProvider::acquire(const ProviderKey& key, const std::string& requ
     if (std::find(kRegions.begin(), kRegions.end(), region) == kRegions.end())
         throw ProviderError(ProviderError::Kind::Rejected,
                             "KiotProxy has no region '" + region + "': use bac, trung, nam or random");
-    Budget budget(*this, key, Call::New);
+    RetryBudget budget = budgetFor(Call::New, key);
     // After an exchange that may have taken effect without us seeing the answer, a repeated
     // /new could change the IP twice or be refused as too early; look at /current first.
     bool probe = false;
@@ -359,7 +306,7 @@ void KiotProxyProvider::release(const ProviderKey& key)
                           maskSecret(key.secret));
         return;
     }
-    Budget budget(*this, key, Call::Out);
+    RetryBudget budget = budgetFor(Call::Out, key);
     for (;;)
     {
         try
@@ -385,7 +332,7 @@ void KiotProxyProvider::release(const ProviderKey& key)
     }
 }
 
-long long KiotProxyProvider::retryAtFromCurrent(const ProviderKey& key, Budget& budget)
+long long KiotProxyProvider::retryAtFromCurrent(const ProviderKey& key, RetryBudget& budget)
 {
     try
     {
@@ -403,7 +350,7 @@ long long KiotProxyProvider::retryAtFromCurrent(const ProviderKey& key, Budget& 
     return 0;
 }
 
-void KiotProxyProvider::throwFailure(Call call, const Envelope& env, const ProviderKey& key, Budget& budget)
+void KiotProxyProvider::throwFailure(Call call, const Envelope& env, const ProviderKey& key, RetryBudget& budget)
 {
     const std::string masked = maskSecret(key.secret);
     const std::string message = scrubSecret(env.message, key.secret);

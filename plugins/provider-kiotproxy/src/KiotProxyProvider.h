@@ -1,6 +1,7 @@
 #pragma once
 #include "KiotAnswer.h"
 #include "KiotApiClient.h"
+#include <steadyproxy/sdk/RetryBudget.h>
 #include <steadyproxy/sdk/UpstreamProvider.h>
 #include <Poco/Event.h>
 #include <Poco/Logger.h>
@@ -43,14 +44,15 @@ public:
 
 
 private:
-    class Budget;
     enum class Call { Current, New, Out };
+    /// The retry rules of one call (timeout_ms, retries) for this key.
+    RetryBudget budgetFor(Call call, const ProviderKey& key);
 
-    Envelope exchange(Call call, const ProviderKey& key, const std::string& region, Budget& budget);
+    Envelope exchange(Call call, const ProviderKey& key, const std::string& region, RetryBudget& budget);
     Lease toLease(const ProxyData& data, const ProviderKey& key, const std::string& region) const;
     ProxyData proxyData(const Envelope& env, Call call) const;
-    [[noreturn]] void throwFailure(Call call, const Envelope& env, const ProviderKey& key, Budget& budget);
-    long long retryAtFromCurrent(const ProviderKey& key, Budget& budget);
+    [[noreturn]] void throwFailure(Call call, const Envelope& env, const ProviderKey& key, RetryBudget& budget);
+    long long retryAtFromCurrent(const ProviderKey& key, RetryBudget& budget);
     std::string callName(Call call) const;
     EpochMs now() const;
     Poco::Logger& log() const;
