@@ -174,33 +174,8 @@ Upstream parseHostPort(const std::string& what, const std::string& value, Upstre
 {
     Upstream u;
     u.kind = kind;
-    std::string host, port;
-    if (!value.empty() && value.front() == '[')
-    {
-        auto close = value.find(']');
-        if (close == std::string::npos || close + 1 >= value.size() || value[close + 1] != ':')
-            throw AnswerError(what + " is \"" + value + "\", expected [address]:port");
-        host = value.substr(1, close - 1);
-        port = value.substr(close + 2);
-        Poco::Net::IPAddress ip;
-        if (!Poco::Net::IPAddress::tryParse(host, ip) || ip.family() != Poco::Net::IPAddress::IPv6)
-            throw AnswerError(what + " is \"" + value + "\": \"" + host + "\" is not an IPv6 address");
-    }
-    else
-    {
-        auto colon = value.rfind(':');
-        if (colon == std::string::npos || value.find(':') != colon)
-            throw AnswerError(what + " is \"" + value + "\", expected host:port");
-        host = value.substr(0, colon);
-        port = value.substr(colon + 1);
-        checkHost(what, host);
-    }
-    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos)
-        throw AnswerError(what + " is \"" + value + "\": the port is not a number");
-    int p = std::stoi(port);
-    if (p < 1 || p > 65535) throw AnswerError(what + " is \"" + value + "\": the port is outside 1..65535");
-    u.host = host;
-    u.port = static_cast<std::uint16_t>(p);
+    std::string problem = readHostPort(what, value, u.host, u.port);
+    if (!problem.empty()) throw AnswerError(problem);
     return u;
 }
 

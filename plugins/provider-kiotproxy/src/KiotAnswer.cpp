@@ -103,39 +103,8 @@ Upstream parseHostPort(const std::string& field, const std::string& value, Upstr
 {
     Upstream u;
     u.kind = kind;
-    std::string host, port;
-    if (!value.empty() && value.front() == '[')
-    {
-        auto close = value.find(']');
-        if (close == std::string::npos || close + 1 >= value.size() || value[close + 1] != ':')
-            throw AnswerError(field + " is '" + value + "', expected [address]:port");
-        host = value.substr(1, close - 1);
-        port = value.substr(close + 2);
-        Poco::Net::IPAddress ip;
-        if (!Poco::Net::IPAddress::tryParse(host, ip) || ip.family() != Poco::Net::IPAddress::IPv6)
-            throw AnswerError(field + " is '" + value + "': '" + host + "' is not an IPv6 address");
-    }
-    else
-    {
-        auto colon = value.rfind(':');
-        if (colon == std::string::npos || value.find(':') != colon)
-            throw AnswerError(field + " is '" + value + "', expected ip:port");
-        host = value.substr(0, colon);
-        port = value.substr(colon + 1);
-        Poco::Net::IPAddress ip;
-        if (!Poco::Net::IPAddress::tryParse(host, ip) && !isValidHostName(host))
-            throw AnswerError(field + " is '" + value + "': '" + host + "' is not an IP address or host name");
-        // A dotted-digits host that did not parse as IPv4 is a broken address, not a name.
-        if (!Poco::Net::IPAddress::tryParse(host, ip) &&
-            host.find_first_not_of("0123456789.") == std::string::npos)
-            throw AnswerError(field + " is '" + value + "': '" + host + "' is not a valid IPv4 address");
-    }
-    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos)
-        throw AnswerError(field + " is '" + value + "': the port is not a number");
-    int p = std::stoi(port);
-    if (p < 1 || p > 65535) throw AnswerError(field + " is '" + value + "': the port is outside 1..65535");
-    u.host = host;
-    u.port = static_cast<std::uint16_t>(p);
+    std::string problem = readHostPort(field, value, u.host, u.port);
+    if (!problem.empty()) throw AnswerError(problem);
     return u;
 }
 

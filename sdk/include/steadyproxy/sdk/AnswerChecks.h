@@ -2,14 +2,16 @@
 #include <Poco/Dynamic/Var.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
+#include <Poco/Net/IPAddress.h>
 #include <Poco/UTF8Encoding.h>
 #include <cctype>
+#include <cstdint>
 #include <string>
 #include <typeinfo>
 
 // Checks for values a provider reads from an upstream API's answer before it trusts them.
-// Header-only; uses Poco::JSON types, so a plugin including it links Poco::JSON (both
-// providers in the tree do). Pure functions: any thread; they throw nothing but std::bad_alloc.
+// Header-only; uses Poco::JSON and Poco::Net types, so a plugin including it links
+// Poco::JSON and Poco::Net (both providers in the tree do). Pure functions: any thread; they throw nothing but std::bad_alloc.
 
 namespace steadyproxy {
 
@@ -50,6 +52,47 @@ inline std::string jsonTypeName(const Poco::Dynamic::Var& v)
     if (v.type() == typeid(Poco::JSON::Object::Ptr)) return "an object";
     if (v.type() == typeid(Poco::JSON::Array::Ptr)) return "an array";
     return "an unexpected value";
+}
+
+/// Reads an upstream address from an API answer: "host:port" (IPv4 or a host name) or
+/// "[IPv6]:port", the port 1..65535. Returns an empty string and fills `host` and `port`,
+/// or says what is wrong, naming `field`.
+inline std::string readHostPort(const std::string& field, const std::string& value, std::string& host, std::uint16_t& port)
+{
+    const std::string quoted = field + " is \"" + value + "\"";
+    std::string h, p;
+    Poco::Net::IPAddress ip;
+    if (!value.empty() && value.front() == '[')
+    {
+        auto close = value.find(']');
+        if (close == std::string::npos || close + 1 >= value.size() || value[close + 1] != ':')
+            return quoted + ", expected [address]:port";
+        h = value.substr(1, close - 1);
+        p = value.substr(close + 2);
+        if (!Poco::Net::IPAddress::tryParse(h, ip) || ip.family() != Poco::Net::IPAddress::IPv6)
+            return quoted + ": \"" + h + "\" is not an IPv6 address";
+    }
+    else
+    {
+        auto colon = value.rfind(':');
+        if (colon == std::string::npos || value.find(':') != colon) return quoted + ", expected host:port";
+        h = value.substr(0, colon);
+        p = value.substr(colon + 1);
+        if (!Poco::Net::IPAddress::tryParse(h, ip))
+        {
+            // a dotted-digits host that did not parse as IPv4 is a broken address, not a name
+            if (h.find_first_not_of("0123456789.") == std::string::npos)
+                return quoted + ": \"" + h + "\" is not a valid IPv4 address";
+            if (!isValidHostName(h)) return quoted + ": \"" + h + "\" is not an IP address or host name";
+        }
+    }
+    if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos)
+        return quoted + ": the port is not a number";
+    int n = std::stoi(p);
+    if (n < 1 || n > 65535) return quoted + ": the port is outside 1..65535";
+    host = h;
+    port = static_cast<std::uint16_t>(n);
+    return std::string();
 }
 
 } // namespace steadyproxy
