@@ -5,13 +5,17 @@
 //   endpoint, copy its URL, use that URL through curl, rotate elsewhere and watch the new IP
 //   appear without a reload, rotate from the page, open the details, change settings (an
 //   interval of 1 minute is refused with a message; the API refuses it too), read the logs,
-//   add a user, look at the dashboard on a phone and in dark mode, log out.
+//   add a user, create an API token on the Account page (it works as `Authorization: Bearer`
+//   in a real request, and answers 401 once revoked in the page), see the loaded plugins on
+//   the System page, reload the edited configuration and import a data.json there, look at the
+//   dashboard on a phone and in dark mode, change the password on the Account page (other
+//   sessions end), log out, and sign in again with the new password.
 // Screenshots of every page go to tests/artifacts/www/.
 //
 // Needs: $STEADYPROXY_BIN (the built server with its plugins), www/dist (npm run build),
 // /usr/bin/chromium (or $CHROMIUM), python3, curl. Exits non-zero naming the step that
 // failed, and the API calls that answered an error, e.g. a route the server lacks.
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +31,7 @@ const sourceDir = process.env.STEADYPROXY_SOURCE_DIR || path.resolve(wwwDir, '..
 const artifacts = path.join(sourceDir, 'tests', 'artifacts', 'www');
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 const ADMIN_PASSWORD = 'e2e-admin-password-123';
+const NEW_ADMIN_PASSWORD = 'e2e-changed-password-456';
 const STEP_TIMEOUT = 30000;
 
 const started = [];
@@ -125,6 +130,13 @@ async function checkRoutes(base) {
     ['GET', '/api/users'],
     ['POST', '/api/users'],
     ['GET', '/api/events'],
+    ['POST', '/api/auth/password'],
+    ['GET', '/api/tokens'],
+    ['POST', '/api/tokens'],
+    ['DELETE', '/api/tokens/1'],
+    ['GET', '/api/plugins'],
+    ['POST', '/api/config/reload'],
+    ['POST', '/api/import'],
   ];
   const missing = [];
   for (const [method, route] of probes) {
@@ -153,6 +165,7 @@ async function main() {
   let standinBase;
   let originPort;
   let server;
+  let configFile;
 
   await step('start the KiotProxy stand-in, the echo origin and the server', async () => {
     const standin = startProcess('standin', python, ['-u', path.join(sourceDir, 'tests/support/kiotproxy_standin.py'), '--port', '0'], { readyPattern: /READY (\d+)/, timeoutMs: 30000 });
@@ -169,6 +182,7 @@ async function main() {
       // A debugging aid only (ctest never sets it): run with fewer plugins to see how far the pages get.
       plugins: process.env.STEADYPROXY_E2E_PLUGINS ? process.env.STEADYPROXY_E2E_PLUGINS.split(',') : DEFAULT_PLUGINS,
     });
+    configFile = config;
     const srv = startProcess('server', process.env.STEADYPROXY_BIN, ['--config', config, 'serve'], {
       env: { ADMIN_USERNAME: 'admin', ADMIN_PASSWORD },
       readyPattern: /READY admin=(\S+)/,
@@ -472,19 +486,140 @@ async function main() {
     await shot('11-users');
   });
 
+  const bearerStatus = async (token) => {
+    const r = await requestJson('GET', `${base}/api/proxies`, { headers: { Authorization: `Bearer ${token}` } });
+    return r;
+  };
+
+  await step('account: an API token created in the page works as Bearer, and answers 401 once revoked there', async () => {
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Account' }).click();
+    await page.getByRole('heading', { name: 'Account', exact: true }).waitFor();
+    await page.getByLabel('Token name').fill('e2e-token');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const panel = page.getByRole('region', { name: 'New API token' });
+    await panel.waitFor();
+    const token = (await panel.getByTestId('new-token').innerText()).trim();
+    check(/^spt_\S{16,}$/.test(token), `the page should show the new token (spt_...), got ${token.slice(0, 8)}...`);
+    check(/you will not see it again/i.test(await panel.innerText()), 'the page should say the token is shown only once');
+    const copy = panel.getByRole('button', { name: 'Copy the new API token' });
+    await copy.click();
+    await waitFor('the copy button to say Copied', async () => (await copy.innerText()).trim() === 'Copied');
+    check((await page.evaluate(() => navigator.clipboard.readText())) === token, 'the clipboard should hold the shown token');
+    await shot('12-account-token-created');
+
+    const ok = await bearerStatus(token);
+    check(ok.status === 200, `GET /api/proxies with the token should answer 200, got ${ok.status}: ${ok.text.slice(0, 200)}`);
+    check(Array.isArray(ok.json) && ok.json.some((p) => p.subdomain === subdomain), `the token should see ${subdomain}: ${ok.text.slice(0, 200)}`);
+    const none = await requestJson('GET', `${base}/api/proxies`);
+    check(none.status === 401, `GET /api/proxies without a token should answer 401, got ${none.status}`);
+
+    await panel.getByRole('button', { name: 'Done, I have copied it' }).click();
+    await panel.waitFor({ state: 'detached' });
+    // Away and back: the list comes from the server again, by name, never with the secret.
+    await nav.getByRole('link', { name: 'Logs' }).click();
+    await nav.getByRole('link', { name: 'Account' }).click();
+    const row = page.locator('[data-testid="token-row"][data-token-name="e2e-token"]');
+    await row.waitFor();
+    check(!(await page.content()).includes(token), 'the token must not be shown again');
+    const lastUsed = (await row.getByTestId('token-last-used').innerText()).trim();
+    check(lastUsed !== 'never', `the list should show the token was used, says ${lastUsed}`);
+
+    await row.getByRole('button', { name: 'Revoke e2e-token' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Revoke token “e2e-token”?' });
+    await dialog.getByRole('button', { name: 'Revoke token' }).click();
+    await row.waitFor({ state: 'detached' });
+    await page.getByText('Token “e2e-token” revoked.').waitFor();
+    const revoked = await bearerStatus(token);
+    check(revoked.status === 401, `after revoking, GET /api/proxies with the token should answer 401, got ${revoked.status}: ${revoked.text.slice(0, 200)}`);
+    await shot('13-account-token-revoked');
+  });
+
+  await step('system: the loaded plugins, a configuration reload, a data.json import', async () => {
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'System' }).click();
+    await page.getByRole('heading', { name: 'System', exact: true }).waitFor();
+    const rows = page.getByTestId('plugin-row');
+    await waitFor('plugin rows', async () => (await rows.count()) > 0);
+    const ids = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-plugin-id')));
+    const wanted = process.env.STEADYPROXY_E2E_PLUGINS ? process.env.STEADYPROXY_E2E_PLUGINS.split(',') : DEFAULT_PLUGINS;
+    for (const id of ['storage.sqlite', 'proxy.forward', ...wanted]) check(ids.includes(id), `the System page should list ${id}, lists ${ids.join(', ')}`);
+    const storage = page.locator('[data-testid="plugin-row"][data-plugin-id="storage.sqlite"]');
+    check(/\bstarted\b/.test(await storage.innerText()) && !/not started/.test(await storage.innerText()), `storage.sqlite should be started: ${await storage.innerText()}`);
+
+    // Edit the configuration file: one key that applies live, one that needs a restart.
+    const yaml = readFileSync(configFile, 'utf8');
+    check(/^admin:\n/m.test(yaml), 'the test configuration should have an admin: section');
+    writeFileSync(configFile, `${yaml.replace(/^admin:\n/m, 'admin:\n  session_idle_minutes: 120\n')}shutdown:\n  drain_seconds: 5\n`);
+    await page.getByRole('button', { name: 'Reload configuration' }).click();
+    const result = page.getByRole('region', { name: 'Reload result' });
+    await result.waitFor();
+    const applied = await result.getByTestId('reload-applied').innerText();
+    const restart = await result.getByTestId('reload-restart').innerText();
+    check(applied.includes('shutdown.drain_seconds'), `the reload should apply shutdown.drain_seconds, applied: ${applied}`);
+    check(restart.includes('admin.session_idle_minutes'), `admin.session_idle_minutes should need a restart, lists: ${restart}`);
+
+    // A data.json of the earlier tool: one user to import, the rest skipped with a reason.
+    const dataJson = path.join(tmp, 'data.json');
+    writeFileSync(dataJson, JSON.stringify({
+      users: [
+        { id: 1, username: 'admin', password: `$2b$12$${'a'.repeat(53)}` },
+        { id: 5, username: 'legacy-user', password: `$2b$12$${'b'.repeat(53)}`, role: 'user' },
+        { id: 6, username: 'plain-user', password: 'not-a-hash' },
+      ],
+      proxy_keys: [{ id: 9, kiotproxy_key: 'KLEGACYKEY', key_name: 'Legacy', subdomain: 'proxy99', port: 70000, region: 'random' }],
+      logs: [],
+    }));
+    await page.getByLabel('data.json file').setInputFiles(dataJson);
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    const report = page.getByRole('region', { name: 'Import report' });
+    await report.waitFor();
+    const users = (await report.getByTestId('imported-users').innerText()).trim();
+    check(users === '1', `the import should add 1 user, says ${users}`);
+    const skipped = (await report.getByTestId('import-skipped-row').allInnerTexts()).join('\n');
+    for (const [what, why] of [['user admin', 'already exists'], ['user plain-user', 'not a bcrypt'], ['proxy99', '70000']]) {
+      check(skipped.includes(what) && skipped.includes(why), `the report should list ${what} (${why}), lists:\n${skipped}`);
+    }
+    const other = await apiSession(base, 'admin', ADMIN_PASSWORD);
+    const list = await other.call('GET', '/api/users');
+    check(list.json?.some((u) => u.username === 'legacy-user'), `legacy-user should now exist: ${list.text.slice(0, 300)}`);
+    await shot('14-system');
+  });
+
   await step('phone screen and dark mode', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Proxies' }).click();
     await (await rowOf(subdomain)).waitFor();
     await page.setViewportSize({ width: 390, height: 844 });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    await shot('12-dashboard-phone');
+    await shot('15-dashboard-phone');
     check(overflow <= 1, `the dashboard should fit a phone screen, it is ${overflow}px too wide`);
     await page.getByRole('button', { name: 'Switch to dark theme' }).click();
     check(await page.evaluate(() => document.documentElement.classList.contains('dark')), 'the toggle should switch to dark');
-    await shot('13-dashboard-phone-dark');
+    await shot('16-dashboard-phone-dark');
     await page.setViewportSize({ width: 1280, height: 900 });
-    await shot('14-dashboard-dark');
+    await shot('17-dashboard-dark');
     await page.getByRole('button', { name: 'Switch to light theme' }).click();
+  });
+
+  let otherBeforePassword;
+  await step('account: change the password in the page; other sessions end, this one goes on', async () => {
+    otherBeforePassword = await apiSession(base, 'admin', ADMIN_PASSWORD);
+    const before = await otherBeforePassword.call('GET', '/api/auth/me');
+    check(before.status === 200, `a second session should work before the change, got ${before.status}`);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click();
+    await page.getByLabel('Current password').fill(ADMIN_PASSWORD);
+    await page.getByLabel('New password', { exact: true }).fill(NEW_ADMIN_PASSWORD);
+    await page.getByLabel('New password again').fill(NEW_ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByText(/^Password changed\./).waitFor();
+    const after = await otherBeforePassword.call('GET', '/api/auth/me');
+    check(after.status === 401, `the other session should end with the password change, GET /api/auth/me answered ${after.status}`);
+    // This page goes on with the session the change answered: a change with its CSRF token works.
+    await page.getByLabel('Token name').fill('after-password-change');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    await page.getByRole('region', { name: 'New API token' }).waitFor();
+    await page.getByRole('button', { name: 'Done, I have copied it' }).click();
+    await shot('18-account-password-changed');
   });
 
   await step('log out', async () => {
@@ -493,7 +628,24 @@ async function main() {
     const me = await page.evaluate(() => fetch('/api/auth/me', { credentials: 'same-origin' }).then((r) => r.status));
     check(me === 401, `after logging out /api/auth/me should answer 401, got ${me}`);
     expectedApiErrors.push(/^GET \/api\/auth\/me -> 401 /);
-    await shot('15-logged-out');
+    await shot('19-logged-out');
+  });
+
+  await step('sign in again: the old password is refused, the new one works', async () => {
+    await page.getByLabel('User name').fill('admin');
+    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    check(/401|unauthenticated|wrong/i.test(await alert.innerText()), `the old password should be refused by the API, got: ${await alert.innerText()}`);
+    await page.getByLabel('Password').fill(NEW_ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    // Signed in again where the session ended (the Account page); the keys are all there.
+    await page.getByTestId('whoami').waitFor();
+    check((await page.getByTestId('whoami').innerText()).includes('admin'), 'signed in as admin again');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Proxies' }).click();
+    await (await rowOf(subdomain)).waitFor();
+    await shot('20-signed-in-with-new-password');
   });
 
   const unexpected = apiErrors.filter((e) => !expectedApiErrors.some((re) => re.test(e)));

@@ -39,6 +39,8 @@ describe('App sign-in and sign-out', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
     expect(await screen.findByText(/No keys yet/)).toBeTruthy();
     expect(screen.getByRole('link', { name: 'Users' })).toBeTruthy();
+    expect(screen.getByRole('link', { name: 'System' })).toBeTruthy();
+    expect(screen.getByRole('link', { name: 'Account' }).getAttribute('href')).toBe('/account');
     await waitFor(() => expect(FakeEventSource.instances.length).toBeGreaterThan(0));
 
     fireEvent.click(screen.getByRole('button', { name: 'Sign out' }));
@@ -57,6 +59,8 @@ describe('App sign-in and sign-out', () => {
     render(<App />);
     expect(await screen.findByText('Only admins can manage users.')).toBeTruthy();
     expect(screen.queryByRole('link', { name: 'Users' })).toBeNull();
+    expect(screen.queryByRole('link', { name: 'System' })).toBeNull();
+    expect(screen.getByRole('link', { name: 'Account' })).toBeTruthy();
   });
 
   it('returns to the sign-in page when the session expires', async () => {

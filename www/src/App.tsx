@@ -1,4 +1,5 @@
 import { AppShell } from './components/AppShell';
+import { AccountPage } from './pages/AccountPage';
 import { AuthProvider, useAuth } from './hooks/useAuth';
 import { RouterProvider, matchPath, useRoute } from './hooks/useRoute';
 import { ServerEventsProvider } from './hooks/useServerEvents';
@@ -8,6 +9,7 @@ import { NotFoundPage } from './pages/NotFoundPage';
 import { ProxiesPage } from './pages/ProxiesPage';
 import { ProxyDetailsPage } from './pages/ProxyDetailsPage';
 import { SettingsPage } from './pages/SettingsPage';
+import { SystemPage } from './pages/SystemPage';
 import { UsersPage } from './pages/UsersPage';
 import { ErrorMessage } from './components/ErrorMessage';
 
@@ -19,6 +21,8 @@ function CurrentPage() {
   if (path === '/settings') return <SettingsPage />;
   if (path === '/logs') return <LogsPage />;
   if (path === '/users') return <UsersPage />;
+  if (path === '/system') return <SystemPage />;
+  if (path === '/account') return <AccountPage />;
   return <NotFoundPage />;
 }
 

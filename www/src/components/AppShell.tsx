@@ -11,6 +11,8 @@ const NAV = [
   { to: '/logs', text: 'Logs', adminOnly: false },
   { to: '/settings', text: 'Settings', adminOnly: false },
   { to: '/users', text: 'Users', adminOnly: true },
+  { to: '/system', text: 'System', adminOnly: true },
+  { to: '/account', text: 'Account', adminOnly: false },
 ];
 
 function isCurrent(to: string, path: string): boolean {

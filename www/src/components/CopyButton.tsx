@@ -19,7 +19,8 @@ export async function copyText(text: string): Promise<void> {
   if (!ok) throw new Error('The browser refused to copy; select the text and copy it by hand.');
 }
 
-export function CopyButton({ text, label, description }: { text: string; label: string; description?: string }) {
+/** `ariaLabel` names the button for screen readers; by default "Copy <description or label> URL". */
+export function CopyButton({ text, label, description, ariaLabel }: { text: string; label: string; description?: string; ariaLabel?: string }) {
   const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
   useEffect(() => {
     if (state === 'idle') return;
@@ -31,7 +32,7 @@ export function CopyButton({ text, label, description }: { text: string; label: 
       type="button"
       className={smallButton}
       data-copy-text={text}
-      aria-label={`Copy ${description ?? label} URL`}
+      aria-label={ariaLabel ?? `Copy ${description ?? label} URL`}
       onClick={() => copyText(text).then(() => setState('copied'), () => setState('failed'))}
     >
       {state === 'copied' ? 'Copied' : state === 'failed' ? 'Copy failed' : `Copy ${label}`}

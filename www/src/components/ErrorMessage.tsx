@@ -10,7 +10,7 @@ export function ErrorMessage({ error, onDismiss, className = '' }: { error: unkn
       data-testid="error"
       className={`flex items-start gap-2 rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800 dark:border-red-800 dark:bg-red-950 dark:text-red-200 ${className}`}
     >
-      <div className="min-w-0 flex-1 break-words">
+      <div className="min-w-0 flex-1 whitespace-pre-line break-words">
         <span>{describeError(error)}</span>
         {apiError && apiError.status > 0 && (
           <span className="ml-1 text-xs opacity-75">

@@ -13,6 +13,8 @@ interface AuthContextValue {
   checkError: unknown;
   login: (username: string, password: string) => Promise<void>;
   logout: () => Promise<void>;
+  /** Back to the sign-in page with a reason shown there (the server already ended the session). */
+  endSession: (reason: string) => void;
   recheck: () => Promise<void>;
 }
 
@@ -69,9 +71,15 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     setUser(null);
   }, []);
 
+  const endSession = useCallback((reason: string) => {
+    api.setCsrfToken(null);
+    setSessionEndedReason(reason);
+    setUser(null);
+  }, []);
+
   const value = useMemo<AuthContextValue>(
-    () => ({ user, isAdmin: user?.role === 'admin', sessionEndedReason, checkError, login, logout, recheck }),
-    [user, sessionEndedReason, checkError, login, logout, recheck],
+    () => ({ user, isAdmin: user?.role === 'admin', sessionEndedReason, checkError, login, logout, endSession, recheck }),
+    [user, sessionEndedReason, checkError, login, logout, endSession, recheck],
   );
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }
