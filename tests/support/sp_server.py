@@ -131,9 +131,12 @@ class SteadyproxyServer:
                  data_dir: str | None = None, health_interval: int = 30):
         self.tmp = tempfile.mkdtemp(prefix="steadyproxy-test-")
         self.data_dir = data_dir or os.path.join(self.tmp, "data")
-        self.admin_port = free_port_range(1)
         self.port_start = free_port_range(ports)
         self.port_end = self.port_start + ports - 1
+        # the admin port outside the endpoint range (the server refuses an overlap)
+        self.admin_port = free_port_range(1)
+        while self.port_start <= self.admin_port <= self.port_end:
+            self.admin_port = free_port_range(1)
         self.api_base = api_base
         self.health_url = health_url
         self.plugins = plugins or ["storage.sqlite", "auth.local", "provider.kiotproxy", "proxy.forward",

@@ -176,7 +176,9 @@ async function main() {
     originPort = Number((await origin.ready)[1]);
     standinBase = `http://127.0.0.1:${standinPort}`;
     const adminPort = await freePort();
-    const range = await freePortRange(10);
+    let range = await freePortRange(10);
+    // the server refuses an admin port inside the endpoint range
+    while (adminPort >= range.start && adminPort <= range.end) range = await freePortRange(10);
     const config = writeServerConfig(tmp, {
       adminPort, portStart: range.start, portEnd: range.end, standinPort, originPort, wwwDir: path.join(wwwDir, 'dist'),
       // A debugging aid only (ctest never sets it): run with fewer plugins to see how far the pages get.
