@@ -1,5 +1,6 @@
 #include "HaproxyConfigRenderer.h"
 #include <steadyproxy/sdk/Errors.h>
+#include <steadyproxy/sdk/HostName.h>
 #include <arpa/inet.h>
 #include <sstream>
 
@@ -9,11 +10,6 @@ const std::string HaproxyConfigRenderer::FrontendName = "steadyproxy_tls";
 const std::string HaproxyConfigRenderer::AdminBackend = "steadyproxy_admin";
 
 namespace {
-
-bool isLabelChar(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
-}
 
 bool isIpv4(const std::string& host)
 {
@@ -48,27 +44,10 @@ std::string quoted(const std::string& word)
 
 } // namespace
 
-bool isHostName(const std::string& name, bool singleLabel)
-{
-    if (name.empty() || name.size() > 253 || name.front() == '.' || name.back() == '.') return false;
-    std::size_t labelLength = 0;
-    for (char c : name)
-    {
-        if (c == '.')
-        {
-            if (singleLabel || labelLength == 0) return false;
-            labelLength = 0;
-        }
-        else if (!isLabelChar(c) || ++labelLength > 63)
-            return false;
-    }
-    return true;
-}
-
 bool isServerHost(const std::string& host)
 {
     std::string h = stripBrackets(host);
-    return isIpv4(h) || isIpv6(h) || isHostName(h, false);
+    return isIpv4(h) || isIpv6(h) || isDnsName(h, false);
 }
 
 std::string serverAddress(const std::string& host, unsigned port)
@@ -83,7 +62,7 @@ HaproxyConfigRenderer::HaproxyConfigRenderer(HaproxyOptions options): _options(s
 
 std::string HaproxyConfigRenderer::render(const RouterSnapshot& snapshot) const
 {
-    if (!isHostName(snapshot.domain, false))
+    if (!isDnsName(snapshot.domain, false))
         throw Error("router.haproxy: the domain '" + snapshot.domain +
             "' is not a DNS name: set DOMAIN (e.g. example.com) so endpoints become proxyN.<DOMAIN>");
     if (!snapshot.routes.empty() && snapshot.proxyHost.empty())
@@ -94,7 +73,7 @@ std::string HaproxyConfigRenderer::render(const RouterSnapshot& snapshot) const
             "' is neither an IP address nor a DNS name: fix endpoints.proxy_host");
     for (const Route& route : snapshot.routes)
     {
-        if (!isHostName(route.subdomain, true))
+        if (!isDnsName(route.subdomain, true))
             throw Error("router.haproxy: key " + std::to_string(route.keyId) + " has subdomain '" + route.subdomain +
                 "', which is not a DNS label");
         if (route.port == 0) throw Error("router.haproxy: endpoint " + route.subdomain + " has no port");

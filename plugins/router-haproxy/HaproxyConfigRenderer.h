@@ -46,8 +46,6 @@ private:
 
 /// `host:port` as HAProxy reads a server address (IPv6 in brackets).
 std::string serverAddress(const std::string& host, unsigned port);
-/// True for a DNS name made of labels of letters, digits and '-' (one label when singleLabel).
-bool isHostName(const std::string& name, bool singleLabel);
 /// True for a host HAProxy can connect to: a DNS name, an IPv4 or an IPv6 address.
 bool isServerHost(const std::string& host);
 

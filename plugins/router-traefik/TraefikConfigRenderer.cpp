@@ -1,5 +1,6 @@
 #include "TraefikConfigRenderer.h"
 #include <steadyproxy/sdk/Errors.h>
+#include <steadyproxy/sdk/HostName.h>
 #include <yaml-cpp/yaml.h>
 
 namespace steadyproxy::router {
@@ -7,30 +8,6 @@ namespace steadyproxy::router {
 const std::string TraefikConfigRenderer::ProxyProtocolTransport = "steadyproxy-proxy-protocol-v2";
 
 namespace {
-
-bool isLabelChar(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
-}
-
-/// A DNS name made of labels (letters, digits, '-'): nothing that could break out of a
-/// Traefik rule's backquotes.
-bool isHostName(const std::string& name, bool singleLabel)
-{
-    if (name.empty() || name.size() > 253 || name.front() == '.' || name.back() == '.') return false;
-    std::size_t labelLength = 0;
-    for (char c : name)
-    {
-        if (c == '.')
-        {
-            if (singleLabel || labelLength == 0) return false;
-            labelLength = 0;
-        }
-        else if (!isLabelChar(c) || ++labelLength > 63)
-            return false;
-    }
-    return true;
-}
 
 std::string address(const std::string& host, unsigned port)
 {
@@ -58,7 +35,7 @@ TraefikConfigRenderer::TraefikConfigRenderer(TraefikOptions options): _options(s
 
 std::string TraefikConfigRenderer::render(const RouterSnapshot& snapshot) const
 {
-    if (!isHostName(snapshot.domain, false))
+    if (!isDnsName(snapshot.domain, false))
         throw Error("router.traefik: the domain '" + snapshot.domain +
             "' is not a DNS name: set DOMAIN (e.g. example.com) so endpoints become proxyN.<DOMAIN>");
     if (!snapshot.routes.empty() && snapshot.proxyHost.empty())
@@ -66,7 +43,7 @@ std::string TraefikConfigRenderer::render(const RouterSnapshot& snapshot) const
             "steadyproxy at");
     for (const Route& route : snapshot.routes)
     {
-        if (!isHostName(route.subdomain, true))
+        if (!isDnsName(route.subdomain, true))
             throw Error("router.traefik: key " + std::to_string(route.keyId) + " has subdomain '" + route.subdomain +
                 "', which is not a DNS label");
         if (route.port == 0)
