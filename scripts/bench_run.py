@@ -210,6 +210,7 @@ class Steadyproxy(Proxy):
         env = dict(os.environ, STEADYPROXY_PLUGIN_DIR=plugin_dir)
         self.proc = subprocess.Popen([harness, "--opt", "listen_host=127.0.0.1", "--opt", "threads=%d" % threads,
                                       "--opt", "splice=%s" % ("true" if splice else "false"),
+                                      "--opt", "allow_internal_upstreams=true",  # steady->squid: squid on 127.0.0.1
                                       "--opt", "max_connections=100000", "--opt", "idle_timeout_seconds=600"],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                      text=True, bufsize=1, env=env)

@@ -158,7 +158,8 @@ class SteadyproxyServer:
         load = "\n".join(f"    - {p}" for p in self.plugins)
         sections = {
             "provider.kiotproxy": f"    api_base: {self.api_base}\n    timeout_ms: 3000\n",
-            "proxy.forward": "    listen_host: 127.0.0.1\n",
+            # the stand-in's upstream proxies listen on 127.0.0.x
+            "proxy.forward": "    listen_host: 127.0.0.1\n    allow_internal_upstreams: true\n",
             "health.http": f"    url: {self.health_url}\n" if self.health_url else "    {}\n",
         }
         plugin_sections = "".join(f"  {p}:\n{text}" for p, text in sections.items() if p in self.plugins)

@@ -47,6 +47,7 @@ std::vector<std::string> ForwardProxyPlugin::reconfigure(const Poco::Util::Abstr
     s.idleTimeoutMs = fresh.idleTimeoutMs;
     s.drainMs = fresh.drainMs;
     s.splice = fresh.splice;
+    s.allowInternalUpstreams = fresh.allowInternalUpstreams;
     s.limits = fresh.limits;
     _core.setLimits(fresh.limits);
     if (_core.context)

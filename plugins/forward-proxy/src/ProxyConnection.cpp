@@ -1047,6 +1047,7 @@ void ProxyConnection::dial(std::shared_ptr<const Upstream> up, const std::string
     _addrs.clear();
     _addrIndex = 0;
     _lastConnectError = 0;
+    _refusedInternal.clear();
     bool direct = _up->kind == Upstream::Kind::Direct;
     const std::string& h = direct ? host : _up->host;
     std::uint16_t p = direct ? port : _up->port;
@@ -1089,6 +1090,14 @@ void ProxyConnection::connectNext()
     while (_addrIndex < _addrs.size())
     {
         const sockaddr_storage& a = _addrs[_addrIndex++];
+        // SSRF guard: an upstream proxy (an address from a provider's answer) never leads to
+        // this host's own services or the cloud metadata address
+        const char* internal = _up->kind == Upstream::Kind::Direct ? nullptr : internalAddressKind(a);
+        if (internal && !_core.settings.allowInternalUpstreams)
+        {
+            _refusedInternal = addressText(a) + ", a " + internal + " address";
+            continue;
+        }
         int fd = ::socket(a.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (fd < 0) { _lastConnectError = errno; continue; }
         int one = 1;
@@ -1108,6 +1117,11 @@ void ProxyConnection::connectNext()
     }
     int e = _lastConnectError;
     std::string where = _up->kind == Upstream::Kind::Direct ? authorityOf(_targetHost, _targetPort) : "upstream " + _up->describe();
+    if (!_refusedInternal.empty() && e == 0)
+    {
+        fail(502, socks5::NotAllowed, where + " is at " + _refusedInternal + ": refused (plugins.proxy.forward.allow_internal_upstreams)", true);
+        return;
+    }
     std::string why = e == ECONNREFUSED ? "refused the connection" : std::string("is unreachable (") + std::strerror(e) + ")";
     std::uint8_t code = e == ECONNREFUSED ? socks5::ConnectionRefused
         : (e == ENETUNREACH ? socks5::NetworkUnreachable : (e == ETIMEDOUT ? socks5::TtlExpired : socks5::HostUnreachable));

@@ -172,6 +172,7 @@ private:
     std::vector<sockaddr_storage> _addrs;
     std::size_t _addrIndex = 0;
     int _lastConnectError = 0;
+    std::string _refusedInternal; ///< an upstream address refused by the SSRF guard, for the error
 
     bool _clientEof = false, _upEof = false, _cShut = false, _uShut = false;
     long long _deadline = 0, _lastActivity = 0, _wakeAt = 0;

@@ -59,6 +59,7 @@ std::vector<ConfigOption> ProxySettings::options()
         O::integer("idle_timeout_seconds", 300, 1, 86400, "a tunnel or request with no traffic either way for this long is closed"),
         O::integer("drain_seconds", 0, 0, 86400, "after an upstream swap, tunnels still on the old upstream are closed after this long; 0 = never"),
         O::boolean("splice", true, "move bulk tunnel traffic from socket to socket with splice(2) (zero-copy through a pipe that a tunnel holds only while data flows); false: copy through user space"),
+        O::boolean("allow_internal_upstreams", false, "let an upstream proxy be at a loopback, link-local (169.254.0.0/16, fe80::/10: cloud metadata), unspecified or multicast address; off so that a provider's answer cannot point the proxy at this host's own services (private networks such as 10.0.0.0/8 are always allowed)"),
         O::list("allow", "", "client addresses (CIDR, IPv4 or IPv6) that may connect to any port; empty = any"),
         O::list("deny", "", "client addresses (CIDR) refused on every port; wins over allow and the endpoints' allow-lists"),
         O::integer("client_rps", 0, 0, 1000000, "requests (HTTP requests, CONNECTs, SOCKS5 connects) per second per client address, bursts up to one second's worth; 0 = off; over it: 429 / SOCKS5 0x02"),
@@ -98,6 +99,8 @@ ProxySettings ProxySettings::parse(const Poco::Util::AbstractConfiguration& conf
     seconds("connect_timeout_seconds", s.connectTimeoutMs, 1, 600);
     seconds("idle_timeout_seconds", s.idleTimeoutMs, 1, 86400);
     seconds("drain_seconds", s.drainMs, 0, 86400);
+    try { s.allowInternalUpstreams = config.getBool("allow_internal_upstreams", s.allowInternalUpstreams); }
+    catch (const std::exception&) { throw ConfigError("allow_internal_upstreams", "must be true or false, got \"" + config.getString("allow_internal_upstreams", "") + "\""); }
     try { s.splice = config.getBool("splice", s.splice); }
     catch (const std::exception&) { throw ConfigError("splice", "must be true or false, got \"" + config.getString("splice", "") + "\""); }
     Limits& l = s.limits;

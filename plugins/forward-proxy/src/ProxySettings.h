@@ -52,6 +52,7 @@ struct ProxySettings
     Live<long long> idleTimeoutMs{300000};
     Live<long long> drainMs{0}; ///< 0 = tunnels on an old upstream run until they end
     Live<bool> splice{true};    ///< bulk tunnel traffic moves socket to socket through a pipe
+    Live<bool> allowInternalUpstreams{false}; ///< an upstream may be loopback, link-local, ... (see isInternalAddress)
     Limits limits;
 
     /// The keys of the `proxy.forward` section.

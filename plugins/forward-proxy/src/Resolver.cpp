@@ -6,6 +6,35 @@
 
 namespace steadyproxy::forward {
 
+namespace {
+
+const char* internalV4(const unsigned char* b)
+{
+    if (b[0] == 127) return "loopback";
+    if (b[0] == 0) return "unspecified";
+    if (b[0] == 169 && b[1] == 254) return "link-local";
+    if (b[0] >= 224 && b[0] <= 239) return "multicast";
+    if (b[0] == 255 && b[1] == 255 && b[2] == 255 && b[3] == 255) return "broadcast";
+    return nullptr;
+}
+
+} // namespace
+
+const char* internalAddressKind(const sockaddr_storage& a)
+{
+    if (a.ss_family == AF_INET)
+        return internalV4(reinterpret_cast<const unsigned char*>(&reinterpret_cast<const sockaddr_in&>(a).sin_addr));
+    if (a.ss_family != AF_INET6) return nullptr;
+    const auto* b = reinterpret_cast<const unsigned char*>(&reinterpret_cast<const sockaddr_in6&>(a).sin6_addr);
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (std::memcmp(b, mapped, 12) == 0) return internalV4(b + 12);
+    static const unsigned char zero[16] = {};
+    if (std::memcmp(b, zero, 15) == 0) return b[15] == 1 ? "loopback" : (b[15] == 0 ? "unspecified" : nullptr);
+    if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return "link-local";
+    if (b[0] == 0xff) return "multicast";
+    return nullptr;
+}
+
 bool parseIpLiteral(const std::string& hostIn, std::uint16_t port, sockaddr_storage& out)
 {
     std::string host = hostIn;

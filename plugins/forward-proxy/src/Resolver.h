@@ -21,6 +21,11 @@ struct Resolved
 /// Parses an IP literal (IPv4, IPv6 with or without brackets) into `out`; false otherwise.
 bool parseIpLiteral(const std::string& host, std::uint16_t port, sockaddr_storage& out);
 
+/// What kind of this-host-only address `a` is ("loopback", "link-local", "unspecified",
+/// "multicast", "broadcast"; IPv4-mapped IPv6 judged as IPv4), or nullptr for any other
+/// (public or private network) address.
+const char* internalAddressKind(const sockaddr_storage& a);
+
 /// Resolves host names with getaddrinfo() on its own thread so that no event loop ever
 /// blocks on DNS. The callback runs on the resolver thread (post it to a loop). Thread-safe.
 class Resolver

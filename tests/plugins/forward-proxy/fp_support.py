@@ -19,6 +19,8 @@ class Harness:
     def __init__(self, log_to=None, **opts):
         """`log_to`: a file path receiving the plugin's application log (stderr)."""
         opts.setdefault("listen_host", "127.0.0.1")
+        # the test upstreams listen on 127.0.0.x (tests of the guard turn it back on)
+        opts.setdefault("allow_internal_upstreams", "true")
         args = [HARNESS]
         for k, v in opts.items():
             args += ["--opt", "%s=%s" % (k, v)]

@@ -506,6 +506,32 @@ class DataPaths(unittest.TestCase):
         s, reply = socks5_connect(self.ports[key], "127.0.0.1", self.origin.port, atyp=1)
         self.assertEqual(reply[1], 0x01)
 
+    def test_upstream_at_an_internal_address_is_refused_by_default(self):
+        """SSRF guard: an upstream (from a provider's answer) at a loopback or link-local
+        address is never connected to unless allow_internal_upstreams is set; direct
+        endpoints (configured by the operator) are not affected."""
+        meta = self.new_endpoint("http://169.254.169.254:80")
+        named = self.new_endpoint(url(self.up_b).replace("127.0.0.3", "localhost"))
+        self.h.reconfigure(allow_internal_upstreams="false")
+        try:
+            before = self.h.stats()[1]["errors"]
+            t0 = time.time()
+            for key, kind in ((1, "loopback"), (meta, "link-local"), (named, "loopback")):
+                r = curl("-x", self.proxy(key), "-w", "%{http_code}", self.o("/ip"), timeout=20)
+                self.assertEqual(r.stdout[-3:], b"502", (key, r.stdout))
+                self.assertIn(b"a " + kind.encode() + b" address: refused", r.stdout, key)
+            self.assertLess(time.time() - t0, 5, "refused without trying to connect")
+            s, reply = socks5_connect(self.ports[1], "127.0.0.1", self.origin.port)
+            self.assertEqual(reply[:2], b"\x05\x02", "SOCKS5: connection not allowed by ruleset")
+            s.close()
+            self.assertGreater(self.h.stats()[1]["errors"], before, "counted as an upstream failure")
+            r = curl("-x", self.proxy(3), self.o("/ip"))  # direct: the operator's choice
+            self.assertEqual(json.loads(r.stdout)["ip"], "127.0.0.1")
+        finally:
+            self.h.reconfigure(allow_internal_upstreams="true")
+        r = curl("-x", self.proxy(1), self.o("/ip"))
+        self.assertEqual(json.loads(r.stdout)["ip"], "127.0.0.2", "allowed again")
+
     def test_upstream_rejects_our_credentials(self):
         key = self.new_endpoint(url(self.up_a, UP_USER, "wrong"))
         r = curl("-x", self.proxy(key), "-i", self.o("/ip"))

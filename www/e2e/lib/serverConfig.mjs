@@ -13,7 +13,8 @@ export function writeServerConfig(dir, { adminPort, portStart, portEnd, standinP
   const sections = [
     ['storage.sqlite', '  storage.sqlite: {}'],
     ['provider.kiotproxy', `  provider.kiotproxy:\n    api_base: http://127.0.0.1:${standinPort}/api/v1`],
-    ['proxy.forward', '  proxy.forward:\n    listen_host: 127.0.0.1'],
+    // the stand-in's upstream proxies listen on 127.0.0.x
+    ['proxy.forward', '  proxy.forward:\n    listen_host: 127.0.0.1\n    allow_internal_upstreams: true'],
     ['health.http', `  health.http:\n    url: http://127.0.0.1:${originPort}/ip`],
   ];
   const yaml = `# written by www/e2e for one test run
