@@ -276,7 +276,8 @@ std::size_t ForwardProxyPlugin::drain(long timeoutMs)
         }
     };
     forEachConnection([](ProxyConnection& c) { c.onDrain(); });
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(0L, timeoutMs));
+    const auto began = std::chrono::steady_clock::now();
+    auto deadline = began + std::chrono::milliseconds(std::max(0L, timeoutMs));
     while (_core.connections.load() > 0 && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     std::size_t left = 0;
@@ -286,7 +287,14 @@ std::size_t ForwardProxyPlugin::drain(long timeoutMs)
         c.closeNow();
     });
     if (_core.context)
-        _core.context->logger().information("forward proxy drained: %z connection(s) still open after %ld ms were closed", left, timeoutMs);
+    {
+        long took = static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - began).count());
+        if (left)
+            _core.context->logger().information("forward proxy drained: %z connection(s) still open after the %ld ms bound were closed",
+                                                left, timeoutMs);
+        else
+            _core.context->logger().information("forward proxy drained: every connection finished within %ld ms", took);
+    }
     return left;
 }
 
