@@ -9,6 +9,7 @@ import { useAuth } from '../hooks/useAuth';
 import { useLoader } from '../hooks/useLoader';
 import { formatDateTime } from '../lib/time';
 import { passwordProblem } from './UsersPage';
+import { withoutField } from '../lib/fieldErrors';
 
 export const MAX_TOKEN_NAME_LENGTH = 100;
 
@@ -58,11 +59,7 @@ function PasswordForm() {
   const set = (field: PasswordField, value: string) => {
     setValues((v) => ({ ...v, [field]: value }));
     setNote(null);
-    setErrors((e) => {
-      const next = { ...e };
-      delete next[field];
-      return next;
-    });
+    setErrors((e) => withoutField(e, field));
   };
 
   const submit = async () => {

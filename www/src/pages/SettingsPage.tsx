@@ -14,6 +14,7 @@ import {
   type SettingsErrors,
   type SettingsForm,
 } from '../lib/settingsValidation';
+import { withoutField } from '../lib/fieldErrors';
 
 function NumberField({ id, text, hint, value, error, disabled, onChange }: {
   id: keyof SettingsForm;
@@ -67,11 +68,7 @@ export function SettingsPage() {
   const set = <K extends keyof SettingsForm>(field: K, value: SettingsForm[K]) => {
     setForm((f) => (f ? { ...f, [field]: value } : f));
     setNote(null);
-    setErrors((e) => {
-      const next = { ...e };
-      delete next[field];
-      return next;
-    });
+    setErrors((e) => withoutField(e, field));
   };
 
   const save = async () => {
