@@ -121,7 +121,8 @@ class Haproxy:
         return self.command("show proc")
 
     def reloads(self) -> int:
-        """The master's reload counter; -1 while the master CLI does not answer (mid-reload)."""
+        """The master's reload counter; -1 while the master CLI does not answer, or answers
+        without its own line (both happen mid-reload, while the master re-executes)."""
         try:
             text = self.show_proc()
         except OSError:
@@ -130,7 +131,16 @@ class Haproxy:
             words = line.split()
             if len(words) > 2 and words[1] == "master":
                 return int(words[2])
-        raise AssertionError("no master line in show proc")
+        return -1
+
+    def settled_reloads(self, timeout: float = 10) -> int:
+        """The reload counter once the master answers with it (waits out a reload in progress)."""
+        end = time.monotonic() + timeout
+        while True:
+            n = self.reloads()
+            if n >= 0 or time.monotonic() > end:
+                return n
+            time.sleep(0.05)
 
     def log(self) -> str:
         try:

@@ -205,7 +205,7 @@ class HaproxyEndToEndTest(unittest.TestCase):
         self.assertTrue(tunnel.roundtrip())
 
         # A key added now is reachable without restarting HAProxy.
-        before = self.haproxy.reloads()
+        before = self.haproxy.settled_reloads()
         key2, proxy2, creds2 = self.add_key()
         self.assertEqual(proxy2["subdomain"], "proxy2")
         self.wait_published("proxy2", reloads_before=before)
@@ -220,19 +220,19 @@ class HaproxyEndToEndTest(unittest.TestCase):
         # A file HAProxy rejects is not installed, and HAProxy is not reloaded.
         hidden = self.pki.pem + ".away"
         os.rename(self.pki.pem, hidden)
-        before = self.haproxy.reloads()
+        before = self.haproxy.settled_reloads()
         installed = self.config_text()
         key3, proxy3, creds3 = self.add_key()
         self.wait(lambda: any("HAProxy rejected the new configuration" in line for line in self.server.output),
                  what="the rejected configuration reported")
         self.assertEqual(self.config_text(), installed)
         self.assertFalse(os.path.exists(os.path.join(self.cfg_dir, ".haproxy.cfg.tmp")))
-        self.assertEqual(self.haproxy.reloads(), before)
+        self.assertEqual(self.haproxy.settled_reloads(), before)
         os.rename(hidden, self.pki.pem)
         self.assertEqual(self.exit_ip("proxy2", creds2), ip2)  # still served
 
         # A deleted key is no longer reachable; the next change also publishes proxy3.
-        before = self.haproxy.reloads()
+        before = self.haproxy.settled_reloads()
         status, body, _ = self.api.delete(f"/api/proxies/{proxy2['id']}")
         self.assertEqual(status, 200, body)
         self.wait_published("proxy2", present=False, reloads_before=before)
@@ -260,14 +260,14 @@ class HaproxyEndToEndTest(unittest.TestCase):
         self.addCleanup(tunnel.close)
         self.assertTrue(tunnel.roundtrip())
 
-        before = self.haproxy.reloads()
+        before = self.haproxy.settled_reloads()
         key2, proxy2, creds2 = self.add_key()
         self.wait_published("proxy2", reloads_before=before)
         self.assertEqual(self.wait(lambda: self.try_exit_ip("proxy2", creds2), what="proxy2 through HAProxy"),
                          self.standin.assignment(key2)["realIpAddress"])
         self.assertTrue(tunnel.roundtrip())
 
-        before = self.haproxy.reloads()
+        before = self.haproxy.settled_reloads()
         status, body, _ = self.api.delete(f"/api/proxies/{proxy2['id']}")
         self.assertEqual(status, 200, body)
         self.wait_published("proxy2", present=False, reloads_before=before)
