@@ -1252,30 +1252,8 @@ void ProxyConnection::upstreamReady(std::string leftover)
     _lastActivity = _core.now();
     if (_tunnel)
     {
-        _phase = Phase::Tunnel;
-        if (_socksMode)
-        {
-            _rec.status = socks5::Succeeded;
-            sendClient(socks5::reply(socks5::Succeeded));
-        }
-        else
-        {
-            _rec.status = 200;
-            sendClient("HTTP/1.1 200 Connection established\r\n\r\n");
-        }
-        if (!leftover.empty())
-        {
-            addOut(leftover.size());
-            sendClient(leftover);
-        }
-        if (!_cin.empty())
-        {
-            std::string data;
-            data.swap(_cin);
-            addIn(data.size());
-            sendUpstream(data);
-        }
-        checkHalfClose();
+        if (_socksMode) enterTunnel(socks5::Succeeded, socks5::reply(socks5::Succeeded), std::move(leftover));
+        else enterTunnel(200, "HTTP/1.1 200 Connection established\r\n\r\n", std::move(leftover));
         return;
     }
     beginExchange();
@@ -1431,17 +1409,21 @@ void ProxyConnection::switchProtocols(const HttpResponse& r, std::string rest)
     // the upgrade named again; from here on both ways are a byte tunnel, like CONNECT.
     std::string head = buildClientResponse(r, false, false);
     head.insert(head.size() - 2, "Connection: Upgrade\r\nUpgrade: " + _req.upgrade + "\r\n");
-    _rec.status = 101;
-    _respHeadDone = true;
     _upReusable = false;
     _tunnel = true;
-    _phase = Phase::Tunnel;
     _lastActivity = _core.now();
-    sendClient(head);
-    if (!rest.empty())
+    enterTunnel(101, head, std::move(rest));
+}
+
+void ProxyConnection::enterTunnel(int status, const std::string& answer, std::string fromUpstream)
+{
+    _phase = Phase::Tunnel;
+    _rec.status = status;
+    sendClient(answer);
+    if (!fromUpstream.empty())
     {
-        addOut(rest.size());
-        sendClient(rest);
+        addOut(fromUpstream.size());
+        sendClient(fromUpstream);
     }
     if (!_cin.empty() && _phase == Phase::Tunnel)
     {

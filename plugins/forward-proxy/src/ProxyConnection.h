@@ -94,6 +94,10 @@ private:
     std::size_t consumeRequestBody(const char* p, std::size_t n);
     void onResponseBody(const char* p, std::size_t n);
     void switchProtocols(const HttpResponse& r, std::string rest);
+    /// Both ways become a byte tunnel: the client gets `answer` (200, SOCKS5 success or
+    /// 101), then the bytes the upstream sent behind its own answer; bytes the client sent
+    /// early go upstream.
+    void enterTunnel(int status, const std::string& answer, std::string fromUpstream);
     void responseDone();
     void retryOrFail(const std::string& why);
 
