@@ -99,11 +99,8 @@ std::string optionalText(const Poco::Dynamic::Var& root, const std::string& path
 
 void checkHost(const std::string& what, const std::string& host)
 {
-    Poco::Net::IPAddress ip;
-    if (Poco::Net::IPAddress::tryParse(host, ip)) return;
-    // A dotted-digits host that did not parse as IPv4 is a broken address, not a name.
-    if (!isValidHostName(host) || host.find_first_not_of("0123456789.") == std::string::npos)
-        throw AnswerError(what + " is \"" + host + "\", not an IP address or host name");
+    std::string why = hostProblem(host);
+    if (!why.empty()) throw AnswerError(what + ": " + why);
 }
 
 std::optional<Upstream::Kind> kindOf(const std::string& text)

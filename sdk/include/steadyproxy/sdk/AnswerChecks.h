@@ -54,6 +54,18 @@ inline std::string jsonTypeName(const Poco::Dynamic::Var& v)
     return "an unexpected value";
 }
 
+/// Why `host` (an unbracketed value from an API answer) is neither an IP address nor a host
+/// name, or an empty string when it is one. A dotted-digits host that does not parse as
+/// IPv4 is a broken address, not a name.
+inline std::string hostProblem(const std::string& host)
+{
+    Poco::Net::IPAddress ip;
+    if (Poco::Net::IPAddress::tryParse(host, ip)) return std::string();
+    if (host.find_first_not_of("0123456789.") == std::string::npos) return "\"" + host + "\" is not a valid IPv4 address";
+    if (!isValidHostName(host)) return "\"" + host + "\" is not an IP address or host name";
+    return std::string();
+}
+
 /// Reads an upstream address from an API answer: "host:port" (IPv4 or a host name) or
 /// "[IPv6]:port", the port 1..65535. Returns an empty string and fills `host` and `port`,
 /// or says what is wrong, naming `field`.
@@ -78,13 +90,8 @@ inline std::string readHostPort(const std::string& field, const std::string& val
         if (colon == std::string::npos || value.find(':') != colon) return quoted + ", expected host:port";
         h = value.substr(0, colon);
         p = value.substr(colon + 1);
-        if (!Poco::Net::IPAddress::tryParse(h, ip))
-        {
-            // a dotted-digits host that did not parse as IPv4 is a broken address, not a name
-            if (h.find_first_not_of("0123456789.") == std::string::npos)
-                return quoted + ": \"" + h + "\" is not a valid IPv4 address";
-            if (!isValidHostName(h)) return quoted + ": \"" + h + "\" is not an IP address or host name";
-        }
+        std::string why = hostProblem(h);
+        if (!why.empty()) return quoted + ": " + why;
     }
     if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos)
         return quoted + ": the port is not a number";
